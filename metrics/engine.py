@@ -1,0 +1,365 @@
+"""The status engine: plan and figures joined in DuckDB, every measure and area at once.
+
+For an as-of month and a grain it works out, per measure and area: the actual, the target in force,
+the baseline, variances, RAG, trend and SPC signals. The steps are temporary tables built one after
+another on a private cursor, so each can be read and tested on its own:
+
+    anchors -> windows -> actuals -> baselines -> target_values -> resolved -> spc -> status
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from metrics import spc, targets
+from metrics.periods import GRAINS, PREVIOUS_STEP, months_in_grain, month_label, period_label
+from metrics.plan import Plan
+
+STATUS_COLUMNS = [
+    "priority_id", "objective_id", "measure_id", "measure", "area", "grain", "period", "actual",
+    "target", "baseline", "variance", "rag", "trend", "spc_variation", "spc_assurance",
+    "last_data_period",
+]
+RAG_ORDER = ["red", "amber", "green", "no_data", "no_target"]
+
+
+def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
+    """The plan as three small tables for DuckDB."""
+    measures = pd.DataFrame([{
+        "measure_id": m.id, "priority_id": m.priority_id, "objective_id": m.objective_id,
+        "title": m.title, "unit": m.unit, "direction": m.direction, "aggregation": m.aggregation,
+        "assess_on": m.assess_on, "native_months": months_in_grain(m.assess_on), "scale": m.scale,
+        "tolerance_value": m.tolerance.value, "tolerance_is_percent": m.tolerance.is_percent,
+        "stable_value": m.stable_within.value if m.stable_within else None,
+        "stable_is_percent": m.stable_within.is_percent if m.stable_within else None,
+        "baseline_first": m.baseline.first if m.baseline else None,
+        "baseline_last": m.baseline.last if m.baseline else None,
+        "baseline_value": m.baseline.value if m.baseline else None,
+        "trajectory": m.trajectory,
+        "spc_first": m.spc_baseline[0] if m.spc_baseline else None,
+        "spc_last": m.spc_baseline[1] if m.spc_baseline else None,
+        "owner": m.owner, "sort_order": m.order,
+    } for m in plan.measures]).astype({
+        "stable_value": "Float64", "stable_is_percent": "boolean", "baseline_first": "Int64",
+        "baseline_last": "Int64", "baseline_value": "Float64", "spc_first": "Int64", "spc_last": "Int64"})
+    target_rows = [{
+        "measure_id": m.id, "seq": i, "kind": t.kind, "value": t.value, "by_month": t.by,
+        "from_month": t.start, "series": t.series, "area": t.area,
+    } for m in plan.measures for i, t in enumerate(m.targets)]
+    target_frame = pd.DataFrame(target_rows, columns=[
+        "measure_id", "seq", "kind", "value", "by_month", "from_month", "series", "area"]).astype({
+        "measure_id": object, "seq": "int64", "kind": object, "value": "Float64", "by_month": "int64",
+        "from_month": "Int64", "series": object, "area": object})
+    areas = pd.DataFrame([{"area": a.code, "area_name": a.name, "area_kind": a.kind, "area_order": i}
+                          for i, a in enumerate(plan.areas)])
+    return {"plan_measures": measures, "plan_targets": target_frame, "plan_areas": areas}
+
+
+class Engine:
+    """Status and charts for one plan over one figures store connection."""
+
+    def __init__(self, conn, plan: Plan):
+        self.conn = conn
+        self.plan = plan
+        self._frames = plan_frames(plan)
+
+    def _cursor(self):
+        cur = self.conn.cursor()
+        for name, frame in self._frames.items():
+            cur.register(name, frame)
+        return cur
+
+    # --- what months there are ---------------------------------------------------------------
+
+    def latest_month(self) -> int | None:
+        """The latest month with any figure: the default as-of month."""
+        return self.conn.execute("SELECT max(month) FROM figures").fetchone()[0]
+
+    def months(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT month FROM figures ORDER BY month").fetchall()]
+
+    # --- the pipeline ------------------------------------------------------------------------
+
+    def _scope(self, cur, area: str | None) -> None:
+        """Table `scope`: the (measure, area) pairs to report. `all` means the force and every
+        area holding figures for the measure; comparator series are not reported as areas."""
+        if area in (None, "force"):
+            where = "a.area = 'force'"
+        elif area == "all":
+            where = ("a.area = 'force' OR (a.area_kind <> 'comparator' AND EXISTS ("
+                     "SELECT 1 FROM figures f WHERE f.measure_id = m.measure_id AND f.area = a.area))")
+        else:
+            where = "a.area = $area"
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE scope AS
+            SELECT m.measure_id, a.area, true AS reported FROM plan_measures m, plan_areas a WHERE {where}""",
+                    {"area": area} if "$area" in where else {})
+        # Comparator series are needed to resolve comparator targets, though never reported.
+        cur.execute("""INSERT INTO scope
+            SELECT DISTINCT t.measure_id, t.series, false FROM plan_targets t
+            WHERE t.series IS NOT NULL AND (t.measure_id, t.series) NOT IN (SELECT measure_id, area FROM scope)""")
+
+    def _windows(self, cur) -> None:
+        """Table `windows`: for each anchor, the first and last month of its grain's period."""
+        cur.execute("""CREATE OR REPLACE TEMP TABLE windows AS
+            SELECT *, last_month - first_month + 1 AS months_expected FROM (
+              SELECT an.*,
+                CASE an.grain WHEN 'month' THEN anchor WHEN 'quarter' THEN anchor - pos % 3
+                              WHEN 'rolling12' THEN anchor - 11 ELSE anchor - pos END AS first_month,
+                CASE an.grain WHEN 'quarter' THEN anchor - pos % 3 + 2 WHEN 'year' THEN anchor - pos + 11
+                              ELSE anchor END AS last_month
+              FROM (SELECT *, ((anchor - ($ysm - 1)) % 12 + 12) % 12 AS pos FROM anchors) an)""",
+                    {"ysm": self.plan.year_start_month})
+
+    def _actuals(self, cur) -> None:
+        """Table `actuals`: each window's figures rolled up with the measure's aggregation."""
+        cur.execute("""CREATE OR REPLACE TEMP TABLE actuals AS
+            SELECT w.measure_id, s.area, s.reported, w.kind, w.anchor, w.grain, w.first_month, w.last_month,
+                   w.months_expected, count(f.month) AS months_held,
+                   CASE m.aggregation
+                     WHEN 'sum' THEN sum(f.value)
+                     WHEN 'mean' THEN avg(f.value)
+                     WHEN 'ratio' THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0)
+                     WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
+                   END AS actual
+            FROM windows w
+            JOIN scope s ON s.measure_id = w.measure_id
+            JOIN plan_measures m ON m.measure_id = w.measure_id
+            LEFT JOIN figures f ON f.measure_id = w.measure_id AND f.area = s.area
+                 AND f.month BETWEEN w.first_month AND least(w.last_month, w.anchor)
+            GROUP BY w.measure_id, s.area, s.reported, w.kind, w.anchor, w.grain, w.first_month,
+                     w.last_month, w.months_expected, m.aggregation, m.scale""")
+
+    def _baselines(self, cur) -> None:
+        """Table `baselines`: each measure and area's baseline, at the grain its targets are stated.
+
+        A published value is the force's; other areas use their own figures over the baseline
+        period, and only when every month of it is held.
+        """
+        cur.execute("""CREATE OR REPLACE TEMP TABLE baselines AS
+            WITH computed AS (
+              SELECT s.measure_id, s.area, count(f.month) AS months_held,
+                     CASE m.aggregation
+                       WHEN 'sum' THEN sum(f.value) WHEN 'mean' THEN avg(f.value)
+                       WHEN 'ratio' THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0)
+                       WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
+                     END AS value
+              FROM scope s JOIN plan_measures m USING (measure_id)
+              LEFT JOIN figures f ON f.measure_id = s.measure_id AND f.area = s.area
+                   AND f.month BETWEEN m.baseline_first AND m.baseline_last
+              WHERE m.baseline_first IS NOT NULL
+              GROUP BY s.measure_id, s.area, m.aggregation, m.scale)
+            SELECT s.measure_id, s.area, m.baseline_last,
+                   coalesce(m.baseline_last - m.baseline_first + 1, m.native_months) AS baseline_months,
+                   CASE WHEN s.area = 'force' AND m.baseline_value IS NOT NULL THEN m.baseline_value
+                        WHEN c.months_held = m.baseline_last - m.baseline_first + 1 THEN c.value END AS baseline_raw,
+                   CASE WHEN m.aggregation = 'sum'
+                        THEN baseline_raw * m.native_months / baseline_months
+                        ELSE baseline_raw END AS baseline_native
+            FROM scope s JOIN plan_measures m USING (measure_id)
+            LEFT JOIN computed c USING (measure_id, area)""")
+
+    def _targets(self, cur) -> None:
+        """Tables `target_values` (every plan target as a number) and `resolved` (the one in force)."""
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE target_values AS
+            SELECT a.measure_id, a.area, a.kind AS anchor_kind, a.anchor, t.seq, t.kind, t.by_month,
+                   {targets.target_value_sql()} AS native_value
+            FROM actuals a
+            JOIN plan_measures m ON m.measure_id = a.measure_id
+            JOIN plan_targets t ON t.measure_id = a.measure_id
+            LEFT JOIN baselines b ON b.measure_id = a.measure_id AND b.area = a.area
+            LEFT JOIN actuals c ON c.measure_id = a.measure_id AND c.area = t.series
+                 AND c.kind = a.kind AND c.anchor = a.anchor
+            WHERE a.reported AND {targets.applies_to_area_sql()}
+              AND (t.from_month IS NULL OR t.from_month <= a.last_month)""")
+        # In force: the earliest target due on or after the period's end; after the last, the last.
+        # A linear trajectory moves by month from the previous milestone (or the baseline).
+        cur.execute("""CREATE OR REPLACE TEMP TABLE resolved AS
+            WITH sides AS (
+              SELECT a.measure_id, a.area, a.kind, a.anchor,
+                     min(tv.by_month) FILTER (WHERE tv.by_month >= a.last_month) AS next_by,
+                     arg_min(tv.native_value, tv.by_month) FILTER (WHERE tv.by_month >= a.last_month) AS next_value,
+                     arg_min(tv.kind, tv.by_month) FILTER (WHERE tv.by_month >= a.last_month) AS next_kind,
+                     max(tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_by,
+                     arg_max(tv.native_value, tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_value,
+                     arg_max(tv.kind, tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_kind
+              FROM actuals a
+              JOIN target_values tv ON tv.measure_id = a.measure_id AND tv.area = a.area
+                   AND tv.anchor_kind = a.kind AND tv.anchor = a.anchor
+              GROUP BY a.measure_id, a.area, a.kind, a.anchor)
+            SELECT sides.*, coalesce(next_kind, prev_kind) AS target_kind,
+              CASE
+                WHEN next_by IS NULL THEN prev_value
+                WHEN m.trajectory = 'linear' AND next_kind <> 'comparator' AND prev_by IS NOT NULL
+                  THEN prev_value + (next_value - prev_value) * (a.last_month - prev_by) / (next_by - prev_by)
+                WHEN m.trajectory = 'linear' AND next_kind <> 'comparator' AND b.baseline_native IS NOT NULL
+                     AND b.baseline_last < a.last_month AND b.baseline_last < next_by
+                  THEN b.baseline_native + (next_value - b.baseline_native)
+                       * (a.last_month - b.baseline_last) / (next_by - b.baseline_last)
+                ELSE next_value END AS target_native
+            FROM sides
+            JOIN actuals a USING (measure_id, area, kind, anchor)
+            JOIN plan_measures m USING (measure_id)
+            LEFT JOIN baselines b USING (measure_id, area)""")
+
+    def _spc(self, cur, as_of: int) -> None:
+        """SPC over each reported series' monthly points up to the as-of month."""
+        cur.execute("""CREATE OR REPLACE TEMP TABLE spc_points AS
+            SELECT f.measure_id, f.area, f.month, f.value AS x,
+                   (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline
+            FROM figures f
+            JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
+            JOIN plan_measures m ON m.measure_id = f.measure_id
+            WHERE f.month <= $as_of AND f.value IS NOT NULL""", {"as_of": as_of})
+        spc.build_spc(cur)
+
+    def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None) -> None:
+        cur.register("anchors_frame", anchors)
+        cur.execute("CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM anchors_frame")
+        self._scope(cur, area)
+        self._windows(cur)
+        self._actuals(cur)
+        self._baselines(cur)
+        self._targets(cur)
+        if spc_as_of is not None:
+            self._spc(cur, spc_as_of)
+
+    def _status_anchors(self, as_of: int, grain: str | None) -> pd.DataFrame:
+        rows = []
+        for m in self.plan.measures:
+            g = grain or m.assess_on
+            rows += [(m.id, "current", as_of, g), (m.id, "previous", as_of - PREVIOUS_STEP[g], g),
+                     (m.id, "year_ago", as_of - 12, g), (m.id, "spc_month", as_of, "month")]
+        return pd.DataFrame(rows, columns=["measure_id", "kind", "anchor", "grain"])
+
+    # --- the scorecard -----------------------------------------------------------------------
+
+    def status(self, as_of: int | None = None, grain: str | None = None, area: str | None = "force") -> pd.DataFrame:
+        """Every measure's status for the as-of month (default: the latest month held), at the grain
+        given or, without one, each measure at its own `assess_on` grain."""
+        if grain is not None and grain not in GRAINS:
+            raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+        if area not in (None, "all") and area not in self.plan.area_codes:
+            raise ValueError(f"unknown area {area!r}: use one of {', '.join(self.plan.area_codes)} or all")
+        if as_of is None:
+            as_of = self.latest_month()
+        if as_of is None:
+            as_of = 0
+        cur = self._cursor()
+        try:
+            self._run(cur, self._status_anchors(as_of, grain), area, spc_as_of=as_of)
+            frame = cur.execute(STATUS_SQL, {"as_of": as_of}).df()
+        finally:
+            cur.close()
+        ysm = self.plan.year_start_month
+        frame["period"] = [period_label(as_of, g, ysm) for g in frame["grain"]]
+        frame["last_data_period"] = frame["last_month"].map(lambda m: month_label(int(m)) if pd.notna(m) else None)
+        frame["as_of"] = month_label(as_of)
+        return frame
+
+    # --- one measure's chart -----------------------------------------------------------------
+
+    def chart(self, measure_id: str, as_of: int | None = None, area: str | None = None) -> pd.DataFrame:
+        """Monthly points with SPC limits, flags and rules, and the monthly target and baseline
+        lines, for one measure and one area (or every area holding its figures)."""
+        measure = self.plan.measure(measure_id)
+        if as_of is None:
+            as_of = self.latest_month() or 0
+        months = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT month FROM figures WHERE measure_id = ? AND month <= ? ORDER BY month",
+            [measure_id, as_of]).fetchall()]
+        anchors = pd.DataFrame([(measure_id, "chart", m, "month") for m in months] or [(measure_id, "chart", as_of, "month")],
+                               columns=["measure_id", "kind", "anchor", "grain"])
+        cur = self._cursor()
+        try:
+            self._run(cur, anchors, area if area else "all", spc_as_of=as_of)
+            frame = cur.execute(CHART_SQL, {"measure_id": measure.id}).df()
+        finally:
+            cur.close()
+        frame["period"] = frame["month"].map(lambda m: month_label(int(m)))
+        return frame
+
+    def area_status(self, as_of: int | None = None, grain: str | None = None) -> pd.DataFrame:
+        """Every measure for every area: the areas matrix."""
+        return self.status(as_of, grain, area="all")
+
+
+# Target, tolerance and baseline at the reported grain: sums are pro-rated by months.
+_PRORATE = ("CASE WHEN m.aggregation = 'sum' AND coalesce(r.target_kind, '') <> 'comparator' "
+            "THEN a.months_expected::DOUBLE / m.native_months ELSE 1 END")
+_BASELINE_PRORATE = "CASE WHEN m.aggregation = 'sum' THEN a.months_expected::DOUBLE / m.native_months ELSE 1 END"
+
+STATUS_SQL = f"""
+WITH cur AS (
+  SELECT a.*, r.target_native * {_PRORATE} AS target, r.target_kind,
+         b.baseline_native * {_BASELINE_PRORATE} AS baseline,
+         CASE WHEN m.tolerance_is_percent THEN abs(r.target_native * {_PRORATE}) * m.tolerance_value / 100
+              ELSE m.tolerance_value * {_PRORATE} END AS tolerance,
+         a.months_held = a.months_expected AS complete
+  FROM actuals a
+  JOIN plan_measures m USING (measure_id)
+  LEFT JOIN resolved r USING (measure_id, area, kind, anchor)
+  LEFT JOIN baselines b USING (measure_id, area)
+  WHERE a.reported),
+latest_point AS (
+  SELECT * FROM spc_flags QUALIFY row_number() OVER (PARTITION BY measure_id, area ORDER BY month DESC) = 1),
+last_held AS (
+  SELECT measure_id, area, max(month) AS last_month FROM figures WHERE month <= $as_of GROUP BY ALL)
+SELECT m.priority_id, m.objective_id, c.measure_id, m.title AS measure, c.area, c.grain,
+       c.actual, c.target, c.baseline,
+       c.actual - c.target AS variance,
+       c.actual - c.baseline AS variance_baseline,
+       CASE WHEN m.direction = 'neutral' OR c.target IS NULL THEN 'no_target'
+            WHEN c.actual IS NULL OR NOT c.complete THEN 'no_data'
+            WHEN round(CASE m.direction WHEN 'higher' THEN c.actual - c.target ELSE c.target - c.actual END, 9) >= 0 THEN 'green'
+            WHEN round(CASE m.direction WHEN 'higher' THEN c.target - c.actual ELSE c.actual - c.target END - c.tolerance, 9) <= 0 THEN 'amber'
+            ELSE 'red' END AS rag,
+       CASE WHEN c.actual IS NULL OR y.actual IS NULL OR NOT c.complete OR y.months_held < y.months_expected THEN NULL
+            WHEN c.actual = y.actual OR abs(c.actual - y.actual) < CASE
+                   WHEN m.stable_value IS NULL THEN 0.01 * abs(y.actual)
+                   WHEN m.stable_is_percent THEN m.stable_value / 100 * abs(y.actual)
+                   ELSE m.stable_value END THEN 'stable'
+            WHEN m.direction = 'neutral' THEN CASE WHEN c.actual > y.actual THEN 'up' ELSE 'down' END
+            WHEN (m.direction = 'higher') = (c.actual > y.actual) THEN 'improving'
+            ELSE 'deteriorating' END AS trend,
+       {spc.variation_sql()} AS spc_variation,
+       {spc.assurance_sql('sm.target')} AS spc_assurance,
+       l.last_month,
+       -- beyond the spec's columns: what the screens and the JSON need
+       m.unit, m.direction, m.aggregation, m.assess_on, m.owner, m.sort_order,
+       c.complete, c.months_held, c.months_expected, c.tolerance, c.target_kind,
+       p.actual AS previous_actual, c.actual - p.actual AS change_vs_previous,
+       y.actual AS year_ago_actual, c.actual - y.actual AS change_vs_year_ago,
+       coalesce(l.last_month < $as_of, true) AS overdue,
+       s.x AS latest_point, s.mean AS spc_mean, s.lower_limit AS spc_lower_limit,
+       s.upper_limit AS spc_upper_limit, s.rules AS spc_rules, s.points AS spc_points,
+       sm.target AS monthly_target,
+       ar.area_name, ar.area_kind, ar.area_order
+FROM cur c
+JOIN plan_measures m USING (measure_id)
+JOIN plan_areas ar ON ar.area = c.area
+LEFT JOIN cur p ON p.measure_id = c.measure_id AND p.area = c.area AND p.kind = 'previous'
+LEFT JOIN cur y ON y.measure_id = c.measure_id AND y.area = c.area AND y.kind = 'year_ago'
+LEFT JOIN cur sm ON sm.measure_id = c.measure_id AND sm.area = c.area AND sm.kind = 'spc_month'
+LEFT JOIN latest_point s ON s.measure_id = c.measure_id AND s.area = c.area
+LEFT JOIN last_held l ON l.measure_id = c.measure_id AND l.area = c.area
+WHERE c.kind = 'current'
+ORDER BY m.sort_order, ar.area_order
+"""
+
+CHART_SQL = f"""
+SELECT a.area, ar.area_name, a.anchor AS month, a.actual AS value,
+       f.x IS NOT NULL AS has_point, f.mean, f.lower_limit, f.upper_limit, f.lower_near, f.upper_near,
+       f.points, f.beyond_limits, f.run_of_seven, f.trend_of_seven, f.two_of_three,
+       f.signal_high, f.signal_low, f.rules,
+       r.target_native * {_PRORATE} AS target,
+       CASE WHEN m.tolerance_is_percent THEN abs(r.target_native * {_PRORATE}) * m.tolerance_value / 100
+            ELSE m.tolerance_value * {_PRORATE} END AS tolerance,
+       b.baseline_native * {_BASELINE_PRORATE} AS baseline
+FROM actuals a
+JOIN plan_measures m USING (measure_id)
+JOIN plan_areas ar ON ar.area = a.area
+LEFT JOIN resolved r USING (measure_id, area, kind, anchor)
+LEFT JOIN baselines b USING (measure_id, area)
+LEFT JOIN spc_flags f ON f.measure_id = a.measure_id AND f.area = a.area AND f.month = a.anchor
+WHERE a.reported AND a.measure_id = $measure_id AND a.months_held > 0
+ORDER BY ar.area_order, a.anchor
+"""

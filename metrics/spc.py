@@ -1,0 +1,184 @@
+"""Statistical process control: XmR charts and the four NHS "Making Data Count" rules.
+
+Each rule is one small function returning SQL over the table `spc_base` (one row per point, with the
+series keys, its sequence number `seq`, value `x`, the centre line and the limits), so the engine
+flags every point of every series in one pass. Each rule returns a flag per point: 1 for a signal
+on the high side, -1 on the low side, 0 for none.
+
+Our choices, following the current MDC tools (see docs/how-status-is-worked-out.md):
+- limits come from all points shown, or from the baseline months the plan fixes (`spc: baseline:`);
+- no screening of large moving ranges;
+- a point exactly on the mean breaks a run; a tie (no change) breaks a trend;
+- two of three: points beyond the 3-sigma limit count too, all three points must be on the same
+  side of the mean, and the points beyond 2 sigma are the ones flagged;
+- where rules point both ways on the latest point, improvement is shown.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+LIMIT = 2.66                    # 3 / d2 for moving ranges of two points
+NEAR_LIMIT = 2 * LIMIT / 3      # the 2-sigma line
+RUN_LENGTH = 7
+TREND_LENGTH = 7
+MIN_POINTS = 12                 # fewer points than this: insufficient_data
+
+RULE_NAMES = {
+    "beyond_limits": "a point beyond the process limits",
+    "run_of_seven": "a run of 7 points on one side of the mean",
+    "trend_of_seven": "7 points all going up or all going down",
+    "two_of_three": "2 of 3 points beyond the 2-sigma line on the same side",
+}
+
+
+def beyond_limits(keys: str) -> str:
+    return f"""SELECT {keys}, seq,
+        CASE WHEN x > upper_limit THEN 1 WHEN x < lower_limit THEN -1 ELSE 0 END AS flag
+    FROM spc_base"""
+
+
+def run_of_seven(keys: str, length: int = RUN_LENGTH) -> str:
+    # Gaps and islands: consecutive points on one side share `island`; a point on the mean has
+    # side 0 and so starts and ends its own island, breaking the run.
+    return f"""SELECT {keys}, seq,
+        CASE WHEN side <> 0 AND count(*) OVER (PARTITION BY {keys}, side, island) >= {length}
+             THEN side ELSE 0 END AS flag
+    FROM (SELECT *, seq - row_number() OVER (PARTITION BY {keys}, side ORDER BY seq) AS island
+          FROM (SELECT *, sign(x - mean) AS side FROM spc_base))"""
+
+
+def trend_of_seven(keys: str, length: int = TREND_LENGTH) -> str:
+    # 7 points make 6 steps. A step of 0 (a tie) has its own sign and so breaks the trend.
+    # The first point of a trend is flagged through the step out of it (`lead`).
+    return f"""SELECT {keys}, seq,
+        CASE WHEN in_trend <> 0 THEN in_trend
+             ELSE coalesce(lead(in_trend) OVER (PARTITION BY {keys} ORDER BY seq), 0) END AS flag
+    FROM (SELECT *, CASE WHEN step <> 0 AND count(*) OVER (PARTITION BY {keys}, step, island) >= {length - 1}
+                         THEN step ELSE 0 END AS in_trend
+          FROM (SELECT *, seq - row_number() OVER (PARTITION BY {keys}, step ORDER BY seq) AS island
+                FROM (SELECT *, coalesce(sign(x - lag(x) OVER (PARTITION BY {keys} ORDER BY seq)), 0) AS step
+                      FROM spc_base)))"""
+
+
+def two_of_three(keys: str) -> str:
+    # A window of 3 consecutive points signals when all 3 are on one side of the mean and at least
+    # 2 are beyond the 2-sigma line on that side (beyond 3 sigma counts). Flag the points beyond
+    # 2 sigma in any window that signals: windows ending at this point or at the next two.
+    return f"""SELECT {keys}, seq,
+        CASE WHEN near = 1 AND 1 IN (window_flag, lead1, lead2) THEN 1
+             WHEN near = -1 AND -1 IN (window_flag, lead1, lead2) THEN -1 ELSE 0 END AS flag
+    FROM (SELECT *,
+                 coalesce(lead(window_flag, 1) OVER (PARTITION BY {keys} ORDER BY seq), 0) AS lead1,
+                 coalesce(lead(window_flag, 2) OVER (PARTITION BY {keys} ORDER BY seq), 0) AS lead2
+          FROM (SELECT *,
+                       CASE WHEN count(*) OVER w3 = 3 AND min(side) OVER w3 = 1
+                                 AND sum(CASE WHEN near = 1 THEN 1 ELSE 0 END) OVER w3 >= 2 THEN 1
+                            WHEN count(*) OVER w3 = 3 AND max(side) OVER w3 = -1
+                                 AND sum(CASE WHEN near = -1 THEN 1 ELSE 0 END) OVER w3 >= 2 THEN -1
+                            ELSE 0 END AS window_flag
+                FROM (SELECT *, sign(x - mean) AS side,
+                             CASE WHEN x > upper_near THEN 1 WHEN x < lower_near THEN -1 ELSE 0 END AS near
+                      FROM spc_base)
+                WINDOW w3 AS (PARTITION BY {keys} ORDER BY seq ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)))"""
+
+
+RULES = {
+    "beyond_limits": beyond_limits,
+    "run_of_seven": run_of_seven,
+    "trend_of_seven": trend_of_seven,
+    "two_of_three": two_of_three,
+}
+
+
+def build_spc(cur, keys: str = "measure_id, area") -> None:
+    """From table `spc_points` (keys, month, x, in_baseline) make `spc_base` (limits per point) and
+    `spc_flags` (each point's flags and the rules that fired)."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE spc_base AS
+        WITH numbered AS (
+            SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY month) AS seq,
+                   abs(x - lag(x) OVER (PARTITION BY {keys} ORDER BY month)) AS moving_range,
+                   lag(in_baseline) OVER (PARTITION BY {keys} ORDER BY month) AS previous_in_baseline
+            FROM spc_points),
+        limits AS (
+            SELECT {keys}, count(*) AS points,
+                   avg(x) FILTER (WHERE in_baseline) AS mean,
+                   avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS mean_moving_range
+            FROM numbered GROUP BY {keys})
+        SELECT n.*, l.points, l.mean, l.mean_moving_range,
+               l.mean + {LIMIT} * l.mean_moving_range AS upper_limit,
+               l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
+               l.mean + {NEAR_LIMIT} * l.mean_moving_range AS upper_near,
+               l.mean - {NEAR_LIMIT} * l.mean_moving_range AS lower_near
+        FROM numbered n JOIN limits l USING ({keys})""")
+    joins = " ".join(
+        f"JOIN ({sql(keys)}) {name} USING ({keys}, seq)" for name, sql in RULES.items())
+    fired = ", ".join(f"CASE WHEN {name}.flag <> 0 THEN '{name}' END" for name in RULES)
+    flags = ", ".join(f"{name}.flag" for name in RULES)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE spc_flags AS
+        SELECT b.*, {", ".join(f"{name}.flag AS {name}" for name in RULES)},
+               greatest({flags}) = 1 AS signal_high,
+               least({flags}) = -1 AS signal_low,
+               concat_ws(', ', {fired}) AS rules
+        FROM spc_base b {joins}""")
+
+
+def variation_sql(direction: str = "m.direction") -> str:
+    """The latest point's variation, from its flags and the measure's direction."""
+    return f"""CASE
+        WHEN s.points IS NULL OR s.points < {MIN_POINTS} THEN 'insufficient_data'
+        WHEN {direction} = 'neutral' AND s.signal_high THEN 'neutral_high'
+        WHEN {direction} = 'neutral' AND s.signal_low THEN 'neutral_low'
+        WHEN ({direction} = 'higher' AND s.signal_high) OR ({direction} = 'lower' AND s.signal_low) THEN 'improvement'
+        WHEN s.signal_high OR s.signal_low THEN 'concern'
+        ELSE 'common_cause' END"""
+
+
+def assurance_sql(target: str, direction: str = "m.direction") -> str:
+    """Will the process reliably meet the target? Compares the target with the process limits."""
+    return f"""CASE
+        WHEN s.points IS NULL OR s.points < {MIN_POINTS} OR {target} IS NULL OR {direction} = 'neutral' THEN 'none'
+        WHEN {direction} = 'higher' AND {target} > s.upper_limit THEN 'fail'
+        WHEN {direction} = 'higher' AND {target} < s.lower_limit THEN 'pass'
+        WHEN {direction} = 'lower' AND {target} < s.lower_limit THEN 'fail'
+        WHEN {direction} = 'lower' AND {target} > s.upper_limit THEN 'pass'
+        ELSE 'hit_and_miss' END"""
+
+
+# --- one series at a time, for tests and quick checks -------------------------------------------
+
+def chart(values: list[float], baseline: tuple[int, int] | None = None) -> pd.DataFrame:
+    """XmR chart of one series: limits, each rule's flag per point, and the rules that fired.
+
+    `baseline` is (first, last) positions (0-based, inclusive) of the points that set the limits.
+    """
+    frame = pd.DataFrame({"measure_id": "m", "area": "a", "month": range(len(values)),
+                          "x": [float(v) for v in values]})
+    first, last = baseline if baseline else (0, len(values) - 1)
+    frame["in_baseline"] = frame["month"].between(first, last)
+    cur = duckdb.connect()
+    cur.register("spc_points", frame)
+    build_spc(cur)
+    return cur.execute("SELECT * FROM spc_flags ORDER BY seq").df()
+
+
+def rule_flags(rule: str, values: list[float], mean: float | None = None,
+               mean_moving_range: float | None = None) -> list[int]:
+    """One rule's flags for one series, with the centre line and spread given or computed."""
+    frame = pd.DataFrame({"measure_id": "m", "area": "a", "seq": range(1, len(values) + 1),
+                          "x": [float(v) for v in values]})
+    if mean is None:
+        mean = frame["x"].mean()
+    if mean_moving_range is None:
+        mean_moving_range = frame["x"].diff().abs().mean() if len(values) > 1 else 0.0
+    frame["mean"] = mean
+    frame["upper_limit"] = mean + LIMIT * mean_moving_range
+    frame["lower_limit"] = mean - LIMIT * mean_moving_range
+    frame["upper_near"] = mean + NEAR_LIMIT * mean_moving_range
+    frame["lower_near"] = mean - NEAR_LIMIT * mean_moving_range
+    cur = duckdb.connect()
+    cur.register("spc_base", frame)
+    rows = cur.execute(f"SELECT flag FROM ({RULES[rule]('measure_id, area')}) ORDER BY seq").fetchall()
+    return [int(r[0]) for r in rows]

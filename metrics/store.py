@@ -1,0 +1,132 @@
+"""The figures store: a DuckDB file holding figures, their revisions and the load log.
+
+`figures` holds the value in force for each (measure, area, month). A load that brings a different
+value moves the old one to `revisions` first, so nothing is ever lost. `loads` logs every load.
+Every change to the store happens inside `transaction()`: it all lands, or none of it does.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = "data/performance.duckdb"
+
+SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS load_ids START 1;
+CREATE TABLE IF NOT EXISTS loads (
+    load_id INTEGER PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    shape VARCHAR,
+    rows_added INTEGER NOT NULL,
+    rows_revised INTEGER NOT NULL,
+    rows_unchanged INTEGER NOT NULL,
+    loaded_by VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS figures (
+    measure_id VARCHAR NOT NULL,
+    area VARCHAR NOT NULL,
+    month INTEGER NOT NULL,          -- month index: year * 12 + month - 1
+    value DOUBLE,                    -- NULL with not_applicable = true for "n/a"
+    numerator DOUBLE,
+    denominator DOUBLE,
+    not_applicable BOOLEAN NOT NULL DEFAULT false,
+    note VARCHAR,
+    load_id INTEGER NOT NULL,
+    PRIMARY KEY (measure_id, area, month)
+);
+CREATE TABLE IF NOT EXISTS revisions (
+    measure_id VARCHAR NOT NULL,
+    area VARCHAR NOT NULL,
+    month INTEGER NOT NULL,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    not_applicable BOOLEAN NOT NULL,
+    note VARCHAR,
+    load_id INTEGER NOT NULL,          -- the load that brought this (now superseded) value
+    superseded_by INTEGER NOT NULL     -- the load that replaced it
+);
+"""
+
+
+class StoreBusy(RuntimeError):
+    """Another process held the store for longer than we were willing to wait."""
+
+
+def connect(db_path: str | Path = DEFAULT_DB, read_only: bool = False, wait_seconds: float = 60.0):
+    """Open the store, creating its tables if needed.
+
+    DuckDB lets one process write a file at a time. A second writer waits here until the first has
+    finished, so two loads at once run one after the other rather than failing or interleaving.
+    """
+    path = str(db_path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if read_only and path != ":memory:" and not Path(path).exists():
+        read_only = False
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            conn = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+                if "lock" in str(err).lower():
+                    raise StoreBusy(f"{path} is in use by another process; try again shortly") from err
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+    if not read_only:
+        conn.execute(SCHEMA)
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn):
+    """All or nothing: commit if the block finishes, roll back if it raises."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def has_figures(conn) -> bool:
+    return conn.execute("SELECT count(*) FROM figures").fetchone()[0] > 0
+
+
+def load_history(conn):
+    """Every load, newest first, as a DataFrame."""
+    return conn.execute(
+        "SELECT load_id, file_name, content_hash, shape, rows_added, rows_revised, rows_unchanged,"
+        " loaded_by, loaded_at FROM loads ORDER BY load_id DESC"
+    ).df()
+
+
+def figure_history(conn, measure_id: str, area: str | None = None):
+    """The figures in force for a measure, and every earlier value they replaced."""
+    area_filter = "AND area = $area" if area else ""
+    params = {"measure": measure_id}
+    if area:
+        params["area"] = area
+    return conn.execute(
+        f"""
+        SELECT area, month, value, numerator, denominator, not_applicable, note, load_id,
+               NULL::INTEGER AS superseded_by, 'current' AS status
+        FROM figures WHERE measure_id = $measure {area_filter}
+        UNION ALL
+        SELECT area, month, value, numerator, denominator, not_applicable, note, load_id,
+               superseded_by, 'revised' AS status
+        FROM revisions WHERE measure_id = $measure {area_filter}
+        ORDER BY area, month, load_id
+        """,
+        params,
+    ).df()
