@@ -355,10 +355,10 @@ SELECT a.area, ar.area_name, a.anchor AS month, a.actual AS value,
             ELSE m.tolerance_value * {_PRORATE} END AS tolerance,
        b.baseline_native * {_BASELINE_PRORATE} AS baseline
 FROM actuals a
-JOIN plan_measures m USING (measure_id)
+JOIN plan_measures m ON m.measure_id = a.measure_id
 JOIN plan_areas ar ON ar.area = a.area
-LEFT JOIN resolved r USING (measure_id, area, kind, anchor)
-LEFT JOIN baselines b USING (measure_id, area)
+LEFT JOIN resolved r ON r.measure_id = a.measure_id AND r.area = a.area AND r.kind = a.kind AND r.anchor = a.anchor
+LEFT JOIN baselines b ON b.measure_id = a.measure_id AND b.area = a.area
 LEFT JOIN spc_flags f ON f.measure_id = a.measure_id AND f.area = a.area AND f.month = a.anchor
 WHERE a.reported AND a.measure_id = $measure_id AND a.months_held > 0
 ORDER BY ar.area_order, a.anchor

@@ -1,0 +1,35 @@
+"""The web app: the frame around the pages. `python app.py` serves it; `server` is the WSGI app.
+
+Pages live in layouts/ (one module per page, registered with dash.register_page) and their
+callbacks in callbacks/. The header's choices (as-of month, grain, area) live in the URL.
+"""
+from __future__ import annotations
+
+import os
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts.header import header
+
+app = dash.Dash(
+    __name__,
+    use_pages=True,
+    pages_folder="layouts",
+    title="Police performance",
+    update_title=None,
+)
+server = app.server
+
+import callbacks  # noqa: E402,F401  (registers every page's callbacks)
+
+app.layout = html.Div([
+    dcc.Location(id="url", refresh=False),
+    html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
+    header(),
+    dbc.Container(dash.page_container, id="main", fluid=True, className="page"),
+])
+
+if __name__ == "__main__":
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

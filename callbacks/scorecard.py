@@ -1,0 +1,90 @@
+"""Scorecard callbacks: ask the engine (once per as-of, grain and area) and shape rows."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from layouts.components import (RAG, assurance_text, fmt, query, sparkline, status_badge, trend_text,
+                                variation_text)
+from layouts.header import OWN_GRAIN
+from metrics import service
+from metrics.periods import GRAIN_NAMES, month_label, month_name
+
+COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
+           "Last 24 months", "Last figures"]
+
+
+def _grain(grain):
+    return None if grain in (None, OWN_GRAIN) else grain
+
+
+def count_badges(frame) -> list:
+    counts = frame["rag"].value_counts()
+    return [html.Span([status_badge(key), html.Span(f" {int(counts.get(key, 0))}", className="count")],
+                      className="status-count", id=f"count-{key}") for key in RAG]
+
+
+def measure_row(row, spark, choices) -> html.Tr:
+    overdue = html.Span(" overdue", className="overdue", title="No figures for the as-of month") if row.overdue else ""
+    actual = fmt(row.actual, row.unit)
+    if not row.complete and row.months_held:
+        actual = html.Span([actual, html.Sup("*")], title=f"Incomplete: {row.months_held} of {row.months_expected} months held")
+    return html.Tr([
+        html.Td([dcc.Link(row.measure, href=f"/measure/{row.measure_id}{query(**choices)}", className="measure-link"),
+                 html.Div(f"{row.period} · {row.owner}", className="small text-muted")]),
+        html.Td(actual, className="num"),
+        html.Td(fmt(row.target, row.unit), className="num"),
+        html.Td(fmt(row.baseline, row.unit), className="num"),
+        html.Td(status_badge(row.rag)),
+        html.Td(trend_text(row.trend)),
+        html.Td(variation_text(row.spc_variation)),
+        html.Td(assurance_text(row.spc_assurance)),
+        html.Td(sparkline(spark, f"Trend of {row.measure}")),
+        html.Td([row.last_data_period or "none", overdue]),
+    ], className=f"measure-row row-{row.rag}", id={"type": "scorecard-row", "measure": row.measure_id})
+
+
+def grouped_table(frame, plan, sparks, choices) -> dbc.Table:
+    body = []
+    objectives = {o.id: o for o in plan.objectives}
+    for priority in plan.priorities:
+        rows = frame[frame["priority_id"] == priority.id]
+        if rows.empty:
+            continue
+        body.append(html.Tr(html.Th(priority.title, colSpan=len(COLUMNS), scope="colgroup"), className="priority-row"))
+        for objective_id, group in rows.groupby("objective_id", sort=False):
+            objective = objectives[objective_id]
+            body.append(html.Tr(html.Th(objective.title, colSpan=len(COLUMNS), scope="colgroup"), className="objective-row"))
+            body += [measure_row(r, sparks.get(r.measure_id, []), choices) for r in group.itertuples()]
+    return dbc.Table([html.Thead(html.Tr([html.Th(c, scope="col") for c in COLUMNS])), html.Tbody(body)],
+                     hover=True, responsive=True, className="scorecard", id="scorecard-grid")
+
+
+@callback(
+    Output("scorecard-table", "children"), Output("scorecard-counts", "children"), Output("scorecard-caption", "children"),
+    Input("as-of", "value"), Input("grain", "value"), Input("area", "value"),
+    Input("scorecard-priority", "value"), Input("scorecard-owner", "value"), Input("scorecard-status", "value"),
+)
+def show_scorecard(as_of, grain, area, priority, owner, statuses):
+    source = service.Source.from_environment()
+    plan = service.plan_for(source)
+    frame = service.status(source, as_of, _grain(grain), area or "force")
+    if frame.empty:
+        return html.P("No figures are loaded yet."), [], ""
+    as_of = as_of or int(frame["last_month"].max())
+    sparks = service.recent_values(source, as_of, area or "force")
+    counts = count_badges(frame)
+    shown = frame
+    if priority:
+        shown = shown[shown["priority_id"] == priority]
+    if owner:
+        shown = shown[shown["owner"] == owner]
+    if statuses:
+        shown = shown[shown["rag"].isin(statuses)]
+    grain_words = GRAIN_NAMES.get(_grain(grain), "each measure at the period its targets are set for")
+    caption = (f"{plan.area_name(area or 'force')}, as of {month_name(as_of)}; {grain_words.lower()}. "
+               f"Showing {len(shown)} of {len(frame)} measures.")
+    choices = {"as_of": month_label(as_of), "grain": _grain(grain), "area": None if area == "force" else area}
+    if shown.empty:
+        return html.P("No measures match these filters.", className="empty"), counts, caption
+    return grouped_table(shown, plan, sparks, choices), counts, caption

@@ -1,0 +1,1 @@
+"""One layout module per page, each registered with dash.register_page; shared pieces in components."""

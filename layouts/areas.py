@@ -1,0 +1,16 @@
+"""Areas: every area against every measure, a status word and colour in each cell."""
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+dash.register_page(__name__, path="/areas", name="Areas", title="Areas - police performance", order=1)
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Areas", className="page-title"),
+        html.P("Each area's status on each measure. Click a column heading to sort; an area's name opens "
+               "its scorecard.", className="text-muted"),
+        dcc.Loading(html.Div(id="areas-matrix"), delay_show=300),
+    ])

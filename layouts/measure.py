@@ -1,0 +1,39 @@
+"""Measure detail: the SPC chart with target, baseline and tolerance; the area breakdown; the figures."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from metrics import service
+
+dash.register_page(__name__, path_template="/measure/<measure_id>", name="Measure",
+                   title="Measure - police performance")
+
+
+def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to check ids
+    plan = service.plan_for(service.Source.from_environment())
+    if measure_id not in plan.measure_ids:
+        return html.Div([
+            html.H1("Measure not found", className="page-title"),
+            html.P(f"There is no measure with the id “{measure_id}” in {plan.title}.", id="measure-missing"),
+            dcc.Link("Back to the scorecard", href="/"),
+            dcc.Store(id="measure-id", data=None),
+            html.Div(id="measure-title"), html.Div(id="measure-facts"), html.Div(id="measure-status"),
+            dcc.Graph(id="measure-chart", style={"display": "none"}), html.Div(id="measure-areas"),
+            html.Div(id="measure-figures"),
+        ])
+    return html.Div([
+        dcc.Store(id="measure-id", data=measure_id),
+        dcc.Link("← Scorecard", href="/", id="measure-back", className="small"),
+        html.H1(id="measure-title", className="page-title"),
+        html.Div(id="measure-status", className="mb-2", role="status"),
+        dbc.Row([
+            dbc.Col(dcc.Loading(dcc.Graph(id="measure-chart", config={"displaylogo": False}), delay_show=300), lg=8),
+            dbc.Col(html.Div(id="measure-facts"), lg=4),
+        ]),
+        html.H2("Areas", className="section-title"),
+        dcc.Loading(html.Div(id="measure-areas"), delay_show=300),
+        html.H2("Figures", className="section-title"),
+        html.Div(id="measure-figures"),
+    ])

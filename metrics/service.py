@@ -1,0 +1,115 @@
+"""What the web app asks of the engine, computed once and reused.
+
+Results are cached per (store, plan, as-of, grain, area) and the store's latest load, so a page's
+components share one computation, and a new load is seen at once. The store is opened read-only
+for each computation and closed again, so the command line can load figures while the app runs.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from metrics import store
+from metrics.engine import Engine
+from metrics.periods import month_label
+from metrics.plan import Plan, load_plan
+from metrics.workspace import DEFAULT_CONFIG, ROOT, open_store
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which plan files and which store the app reads (from the environment, else the defaults)."""
+    config: tuple[str, ...]
+    db: str
+
+    @classmethod
+    def from_environment(cls) -> "Source":
+        config = os.environ.get("METRICS_CONFIG", str(ROOT / DEFAULT_CONFIG))
+        db = os.environ.get("METRICS_DB", str(ROOT / store.DEFAULT_DB))
+        return cls(tuple(config.split(os.pathsep)), db)
+
+
+@functools.lru_cache(maxsize=4)
+def plan_for(source: Source) -> Plan:
+    return load_plan(list(source.config))
+
+
+def _version(source: Source) -> tuple:
+    """Changes whenever a load lands: the store file's modification time and size."""
+    path = Path(source.db)
+    if not path.exists():
+        return (0, 0)
+    stat = path.stat()
+    wal = path.with_suffix(path.suffix + ".wal")
+    wal_stat = wal.stat().st_mtime_ns if wal.exists() else 0
+    return (stat.st_mtime_ns, stat.st_size, wal_stat)
+
+
+def _engine_call(source: Source, method: str, *args):
+    plan = plan_for(source)
+    conn = open_store(source.db, plan, read_only=True)
+    try:
+        return getattr(Engine(conn, plan), method)(*args)
+    finally:
+        conn.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _status(source, version, as_of, grain, area):
+    return _engine_call(source, "status", as_of, grain, area)
+
+
+@functools.lru_cache(maxsize=64)
+def _chart(source, version, measure_id, as_of, area):
+    return _engine_call(source, "chart", measure_id, as_of, area)
+
+
+@functools.lru_cache(maxsize=16)
+def _months(source, version):
+    return _engine_call(source, "months")
+
+
+@functools.lru_cache(maxsize=64)
+def _recent(source, version, as_of, area, count):
+    plan = plan_for(source)
+    conn = open_store(source.db, plan, read_only=True)
+    try:
+        return conn.execute(
+            """SELECT measure_id, month, value FROM figures
+               WHERE area = ? AND month BETWEEN ? AND ? AND value IS NOT NULL ORDER BY measure_id, month""",
+            [area, as_of - count + 1, as_of]).df()
+    finally:
+        conn.close()
+
+
+def status(source: Source, as_of: int | None, grain: str | None, area: str = "force") -> pd.DataFrame:
+    return _status(source, _version(source), as_of, grain, area)
+
+
+def chart(source: Source, measure_id: str, as_of: int | None, area: str | None) -> pd.DataFrame:
+    return _chart(source, _version(source), measure_id, as_of, area)
+
+
+def months(source: Source) -> list[int]:
+    return _months(source, _version(source))
+
+
+def recent_values(source: Source, as_of: int, area: str, count: int = 24) -> dict[str, list[float]]:
+    """The last `count` months of each measure's figures, for the scorecard's small trend lines."""
+    frame = _recent(source, _version(source), as_of, area, count)
+    return {measure_id: list(group["value"]) for measure_id, group in frame.groupby("measure_id")}
+
+
+def figures(source: Source, measure_id: str, area: str | None) -> pd.DataFrame:
+    plan = plan_for(source)
+    conn = open_store(source.db, plan, read_only=True)
+    try:
+        frame = store.figure_history(conn, measure_id, area)
+    finally:
+        conn.close()
+    frame["period"] = frame["month"].map(month_label)
+    return frame

@@ -1,0 +1,151 @@
+"""Shared fixtures: a tiny plan, an in-memory or file store, and a real headless browser."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from metrics import store  # noqa: E402
+from metrics.plan import load_plan  # noqa: E402
+
+SMALL_PLAN = """\
+plan:
+  id: test-plan
+  title: Test plan
+  year_start_month: 4
+  default_tolerance: 5%
+areas:
+  - {code: force, name: Test Force}
+  - {code: north, name: North}
+  - {code: south, name: South}
+  - {code: msf_average, name: Similar forces, kind: comparator}
+priorities:
+  - id: assistance
+    title: Providing assistance
+    objectives:
+      - id: calls
+        title: Answer calls quickly
+        owner: ACC Operations
+        measures:
+          - id: calls_999_10s
+            title: 999 calls answered within 10 seconds
+            unit: percent
+            direction: higher
+            aggregation: ratio
+            assess_on: month
+            targets:
+              - {kind: level, value: 90, by: 2007-03}
+            tolerance: 2
+          - id: sickness_hours
+            title: Hours lost to sickness per officer
+            unit: hours
+            direction: lower
+            aggregation: sum
+            assess_on: year
+            targets:
+              - {kind: level, value: 64, by: 2007-03}
+            tolerance: 5%
+          - id: crimes
+            title: Crimes recorded
+            unit: count
+            direction: lower
+            aggregation: sum
+            assess_on: year
+            baseline: {period: 2003-04..2004-03}
+            targets:
+              - {kind: change_pct, value: -15, by: 2008-03}
+            tolerance: 2%
+          - id: domestic_abuse
+            title: Domestic abuse reported
+            unit: count
+            direction: neutral
+            aggregation: sum
+            assess_on: month
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+@pytest.fixture
+def plan_file(tmp_path) -> Path:
+    return write(tmp_path / "targets.yaml", SMALL_PLAN)
+
+
+@pytest.fixture
+def small_plan(plan_file):
+    return load_plan(plan_file)
+
+
+@pytest.fixture
+def fresh_store():
+    conn = store.connect(":memory:")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "store.duckdb"
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app on the shipped plan and sample figures, served from a thread."""
+    from werkzeug.serving import make_server
+
+    db = tmp_path_factory.mktemp("app") / "performance.duckdb"
+    conn = store.connect(db)
+    from metrics.loading import load_figures
+    load_figures(conn, load_plan(ROOT / "config" / "targets.yaml"), ROOT / "data" / "sample_figures.csv")
+    conn.close()
+    os.environ["METRICS_DB"] = str(db)
+    import app as dash_app
+
+    port = _free_port()
+    server = make_server("127.0.0.1", port, dash_app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not Path(chromium).exists() or not Path(driver_path).exists():
+        pytest.fail("Browser tests need Debian's chromium and chromium-driver: run `make test`, which installs them")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--window-size=1280,1000", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()

@@ -1,0 +1,126 @@
+"""The web app in a real headless browser: every page renders, controls work, no console errors.
+Each test saves a screenshot of its page to docs/screenshots/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+pytestmark = pytest.mark.browser
+
+
+def wait_for(browser, css, timeout=20):
+    return WebDriverWait(browser, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def wait_text(browser, css, text, timeout=20):
+    WebDriverWait(browser, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+
+def console_errors(browser):
+    return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def screenshot(browser, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_page(browser, url):
+    browser.get(url)
+    browser.get_log("browser")  # start each page with an empty console
+
+
+def test_scorecard_shows_every_measure_with_status_words(browser, app_url):
+    open_page(browser, app_url + "/")
+    wait_for(browser, "#scorecard-grid .measure-row")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#scorecard-grid .measure-row")
+    assert len(rows) == 32
+    badges = {b.text.strip() for b in browser.find_elements(By.CSS_SELECTOR, "#scorecard-grid .rag-badge")}
+    assert any("Green" in b for b in badges) and any("Red" in b for b in badges)
+    assert "Providing assistance" in browser.find_element(By.ID, "scorecard-grid").text
+    screenshot(browser, "scorecard")
+    assert console_errors(browser) == []
+
+
+def test_status_filter_narrows_the_scorecard_to_red_measures(browser, app_url):
+    open_page(browser, app_url + "/")
+    wait_for(browser, "#scorecard-grid .measure-row")
+    red_count = int(browser.find_element(By.CSS_SELECTOR, "#count-red .count").text)
+    dropdown = browser.find_element(By.CSS_SELECTOR, "#scorecard-status")
+    dropdown.click()
+    option = WebDriverWait(browser, 10).until(EC.element_to_be_clickable(
+        (By.XPATH, "//*[@role='option'][contains(., 'Red')]")))
+    option.click()
+    WebDriverWait(browser, 20).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#scorecard-grid .measure-row")) == red_count)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#scorecard-grid .measure-row")
+    assert all("row-red" in r.get_attribute("class") for r in rows)
+    assert console_errors(browser) == []
+
+
+def test_scorecard_row_opens_the_measure_detail(browser, app_url):
+    open_page(browser, app_url + "/")
+    wait_for(browser, "#scorecard-grid .measure-row")
+    link = browser.find_element(By.LINK_TEXT, "999 calls answered within 10 seconds")
+    assert link.get_attribute("href").endswith("/measure/calls_999_10s?as_of=2009-03")
+    browser.execute_script("arguments[0].click();", link)  # a click, without scrolling the long table
+    wait_text(browser, "#measure-title", "999 calls answered within 10 seconds")
+    assert "/measure/calls_999_10s" in browser.current_url
+    wait_for(browser, "#measure-chart .main-svg")
+    wait_for(browser, "#measure-figures-table")
+    screenshot(browser, "measure")
+    assert console_errors(browser) == []
+
+
+def test_as_of_in_the_url_changes_the_scorecard(browser, app_url):
+    open_page(browser, app_url + "/?as_of=2006-12&grain=quarter")
+    wait_text(browser, "#scorecard-caption", "Dec 2006")
+    assert "2006/07 Q3" in browser.find_element(By.ID, "scorecard-grid").text
+    assert console_errors(browser) == []
+
+
+def test_area_picker_changes_the_measure_breakdown(browser, app_url):
+    open_page(browser, app_url + "/measure/ksi_casualties?area=medway")
+    wait_text(browser, "#measure-status", "Medway")
+    wait_for(browser, "#measure-area-chart .main-svg")
+    assert console_errors(browser) == []
+
+
+def test_areas_matrix_shows_every_district_with_words(browser, app_url):
+    open_page(browser, app_url + "/areas")
+    wait_for(browser, "#areas-grid .ag-row")
+    text = browser.find_element(By.ID, "areas-grid").text
+    for district in ("Medway", "Thanet", "Ashford"):
+        assert district in text
+    assert "Green" in text or "Red" in text
+    screenshot(browser, "areas")
+    assert console_errors(browser) == []
+
+
+def test_board_review_lists_movements_and_exceptions(browser, app_url):
+    open_page(browser, app_url + "/board")
+    wait_for(browser, "#board-table .board-row")
+    summary = browser.find_element(By.ID, "board-summary").text
+    assert "better" in summary and "worse" in summary
+    wait_for(browser, ".exception-card .main-svg")
+    screenshot(browser, "board")
+    assert console_errors(browser) == []
+
+
+def test_unknown_measure_gets_a_friendly_page(browser, app_url):
+    open_page(browser, app_url + "/measure/no_such_measure")
+    wait_text(browser, "#measure-missing", "no_such_measure")
+    assert "Traceback" not in browser.page_source
+    assert console_errors(browser) == []
+
+
+def test_bad_url_parameter_is_explained_not_a_traceback(browser, app_url):
+    open_page(browser, app_url + "/?as_of=2099-99&grain=fortnight")
+    wait_text(browser, "#header-note", "fortnight")
+    wait_for(browser, "#scorecard-grid .measure-row")
+    assert console_errors(browser) == []
