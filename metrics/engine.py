@@ -185,7 +185,7 @@ class Engine:
               JOIN target_values tv ON tv.measure_id = a.measure_id AND tv.area = a.area
                    AND tv.anchor_kind = a.kind AND tv.anchor = a.anchor
               GROUP BY a.measure_id, a.area, a.kind, a.anchor)
-            SELECT sides.*, coalesce(next_kind, prev_kind) AS target_kind,
+            SELECT sides.*, CAST(coalesce(next_kind, prev_kind) AS VARCHAR) AS target_kind,
               CASE
                 WHEN next_by IS NULL THEN prev_value
                 WHEN m.trajectory = 'linear' AND next_kind <> 'comparator' AND prev_by IS NOT NULL

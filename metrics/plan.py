@@ -159,7 +159,7 @@ class PlanError(ValueError):
 class _Node(dict):
     """A mapping that remembers the line of each of its keys."""
     line: int = 0
-    key_lines: dict
+    key_lines: dict = {}
 
 
 class _LineLoader(yaml.SafeLoader):

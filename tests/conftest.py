@@ -149,3 +149,57 @@ def browser():
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+
+
+# --- figures written in the test ----------------------------------------------------------------
+
+def figures_file(folder: Path, rows: list[tuple], name: str = "figures.csv") -> Path:
+    """A long CSV: rows of (measure_id, period, area, value[, numerator, denominator])."""
+    lines = ["measure_id,period,area,value,numerator,denominator"]
+    for row in rows:
+        row = list(row) + [""] * (6 - len(row))
+        lines.append(",".join("" if v is None else str(v) for v in row))
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def monthly(measure_id: str, first: str, values: list, area: str = "force") -> list[tuple]:
+    """Consecutive months from `first`, one value each (a tuple value is numerator, denominator)."""
+    from metrics.periods import month_label, parse_month
+    start = parse_month(first)
+    rows = []
+    for i, value in enumerate(values):
+        if isinstance(value, tuple):
+            rows.append((measure_id, month_label(start + i), area, "", value[0], value[1]))
+        else:
+            rows.append((measure_id, month_label(start + i), area, value))
+    return rows
+
+
+@pytest.fixture
+def status_of(tmp_path, fresh_store):
+    """Load figures into a fresh store under a plan, and return the engine's status rows."""
+    from metrics.engine import Engine
+    from metrics.loading import load_figures
+    from metrics.periods import parse_month
+
+    def run(plan, rows, as_of, grain=None, area="force"):
+        if rows:
+            load_figures(fresh_store, plan, figures_file(tmp_path, rows, f"f{len(list(tmp_path.iterdir()))}.csv"))
+        frame = Engine(fresh_store, plan).status(parse_month(as_of), grain, area)
+        return {(r["measure_id"], r["area"]): r for r in frame.to_dict("records")}
+    return run
+
+
+def plan_with(tmp_path, measures_yaml: str, areas: str = "") -> "Plan":
+    """A one-objective plan holding the measures given (YAML list items, indented as under measures:)."""
+    text = (
+        "plan: {id: t, title: T, year_start_month: 4, default_tolerance: 5%}\n"
+        "areas:\n  - {code: force, name: Force}\n  - {code: north, name: North}\n"
+        "  - {code: msf_average, name: MSF, kind: comparator}\n" + areas +
+        "priorities:\n  - id: p\n    title: P\n    objectives:\n      - id: o\n        title: O\n"
+        "        measures:\n" + textwrap.indent(textwrap.dedent(measures_yaml), " " * 10))
+    path = tmp_path / f"plan{len(list(tmp_path.glob('plan*.yaml')))}.yaml"
+    path.write_text(text)
+    return load_plan(path)

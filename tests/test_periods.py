@@ -1,0 +1,65 @@
+"""Months, financial years and quarters (April to March)."""
+import pytest
+
+from metrics.periods import (PeriodError, financial_year_label, month_index, parse_month, period_label,
+                             period_window, quarter_number)
+
+
+@pytest.mark.parametrize("text", ["2005-04", "Apr 2005", "April 2005", "2005-04-01", "april 2005", "2005-4"])
+def test_every_accepted_month_form_reads_as_april_2005(text):
+    assert parse_month(text) == month_index(2005, 4)
+
+
+@pytest.mark.parametrize("text", ["2005-13", "2005-00", "Smarch 2005", "05/2005", "", "2005"])
+def test_a_bad_month_is_refused_with_a_reason(text):
+    with pytest.raises(PeriodError):
+        parse_month(text)
+
+
+def test_month_13_says_the_month_must_be_1_to_12():
+    with pytest.raises(PeriodError, match="01 to 12"):
+        parse_month("2005-13")
+
+
+@pytest.mark.parametrize("month,quarter", [(4, 1), (6, 1), (7, 2), (9, 2), (10, 3), (12, 3), (1, 4), (3, 4)])
+def test_financial_quarters_start_in_april(month, quarter):
+    year = 2007 if month <= 3 else 2006
+    assert quarter_number(month_index(year, month)) == quarter
+
+
+def test_january_to_march_belong_to_the_year_that_began_the_april_before():
+    assert financial_year_label(month_index(2007, 3)) == "2006/07"
+    assert financial_year_label(month_index(2007, 4)) == "2007/08"
+    assert financial_year_label(month_index(1999, 12)) == "1999/00"
+
+
+def test_quarter_window_runs_to_the_quarter_end_even_mid_quarter():
+    assert period_window(month_index(2006, 11), "quarter") == (month_index(2006, 10), month_index(2006, 12))
+    assert period_window(month_index(2007, 1), "quarter") == (month_index(2007, 1), month_index(2007, 3))
+
+
+def test_year_to_date_starts_in_april_and_ends_at_the_as_of_month():
+    assert period_window(month_index(2007, 2), "ytd") == (month_index(2006, 4), month_index(2007, 2))
+    assert period_window(month_index(2006, 4), "ytd") == (month_index(2006, 4), month_index(2006, 4))
+
+
+def test_rolling_twelve_months_cross_the_calendar_and_financial_year_end():
+    assert period_window(month_index(2007, 2), "rolling12") == (month_index(2006, 3), month_index(2007, 2))
+
+
+def test_financial_year_window_is_april_to_march():
+    assert period_window(month_index(2006, 5), "year") == (month_index(2006, 4), month_index(2007, 3))
+
+
+def test_a_calendar_year_plan_starts_its_quarters_in_january():
+    assert quarter_number(month_index(2006, 1), year_start_month=1) == 1
+    assert period_window(month_index(2006, 5), "year", year_start_month=1) == (month_index(2006, 1), month_index(2006, 12))
+
+
+def test_period_labels_read_as_people_write_them():
+    anchor = month_index(2006, 12)
+    assert period_label(anchor, "month") == "2006-12"
+    assert period_label(anchor, "quarter") == "2006/07 Q3"
+    assert period_label(anchor, "year") == "2006/07"
+    assert period_label(anchor, "ytd") == "2006-04..2006-12"
+    assert period_label(anchor, "rolling12") == "2006-01..2006-12"
