@@ -98,14 +98,14 @@ RAG_WORDS = {"green": "GREEN", "amber": "AMBER", "red": "RED", "no_target": "no 
 
 def _table(frame) -> str:
     """A scorecard that reads in a 100-column terminal."""
-    lines = [f"{'measure':<34} {'area':<10} {'period':<17} {'actual':>9} {'target':>9} {'status':<9} {'trend':<13}",
+    lines = [f"{'measure':<29} {'area':<9} {'period':<16} {'actual':>9} {'target':>9} {'status':<9} trend",
              "-" * 99]
     for row in frame.itertuples():
         flag = "*" if not row.complete and _clean(row.actual) is not None else ""
         lines.append(
-            f"{row.measure_id[:34]:<34} {row.area[:10]:<10} {row.period[:17]:<17} "
+            f"{row.measure_id[:29]:<29} {row.area[:9]:<9} {row.period[:16]:<16} "
             f"{_number(_clean(row.actual)) + flag:>9} {_number(_clean(row.target)):>9} "
-            f"{RAG_WORDS.get(row.rag, row.rag):<9} {(row.trend or '-'):<13}")
+            f"{RAG_WORDS.get(row.rag, row.rag):<9} {row.trend or '-'}")
     if (~frame["complete"]).any():
         lines.append("* incomplete period: some months are not yet held, so no status is given")
     return "\n".join(lines)

@@ -223,7 +223,7 @@ def _stage_rows(conn, shape: str, columns: dict) -> None:
                    coalesce(nullif(trim({col('area')}), ''), 'force') AS area,
                    {_sql_text(header)} AS period_text, {_sql_text(header)} AS period_column,
                    trim({raw_col}) AS value_text, {_sql_text(header)} AS value_column,
-                   NULL AS numerator_text, NULL AS denominator_text, nullif(trim({col('note')}), '') AS note
+                   NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, nullif(trim({col('note')}), '') AS note
             FROM raw WHERE coalesce(trim({col('measure_id')}), '') <> ''"""
         for header, raw_col in columns["months"].items()
     ]
@@ -328,6 +328,10 @@ def _check_rows(conn) -> None:
                     ELSE '"' || value_text || '" is not a number ({ACCEPTED_VALUES})' END, NULL
         FROM checked
         WHERE known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL
+        UNION ALL
+        SELECT row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
+               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL
+        FROM checked WHERE known_measure AND unit <> 'percent' AND ends_with(value_text, '%')
         UNION ALL
         SELECT row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL
         FROM checked WHERE known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)

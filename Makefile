@@ -1,0 +1,30 @@
+# Two commands on a fresh machine:  make run  (the app on the sample data)  and  make test  (everything).
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test browser bench clean
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) app.py
+
+# Debian's Chromium and its driver for the browser tests, and pdftotext for reading board packs back.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftotext >/dev/null; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+	fi
+
+test: $(VENV)/.installed browser
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) data/performance.duckdb data/performance.duckdb.wal

@@ -1,0 +1,115 @@
+"""The command line end to end, run as a user would: python -m metrics ..."""
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SMALL_PLAN, figures_file, monthly
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "metrics", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_validate_passes_a_good_plan_and_exits_0(plan_file):
+    result = run("validate", "--config", plan_file)
+    assert result.returncode == 0 and "valid" in result.stdout
+
+
+def test_validate_lists_every_problem_and_exits_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL_PLAN.replace("direction: higher", "direction: up").replace("unit: hours", "unit: hrs"))
+    result = run("validate", "--config", bad)
+    assert result.returncode == 2
+    assert "direction must be one of higher, lower, neutral" in result.stderr
+    assert "unit must be one of" in result.stderr
+    assert f"{bad}:" in result.stderr
+
+
+def test_load_then_status_end_to_end(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    rows = (monthly("calls_999_10s", "2006-04", [(950, 1000), (890, 1000), (870, 1000)])
+            + monthly("sickness_hours", "2006-04", ["5:30", "6", "5"])
+            + monthly("crimes", "2003-04", ["100"] * 12) + monthly("crimes", "2006-04", ["80", "90", "85"]))
+    path = figures_file(tmp_path, rows)
+    loaded = run("load", path, "--config", plan_file, "--db", db)
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{path}: added 21, revised 0, unchanged 0" in loaded.stdout
+
+    again = run("load", path, "--config", plan_file, "--db", db)
+    assert "added 0, revised 0, unchanged 21" in again.stdout
+
+    status = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--format", "csv")
+    assert status.returncode == 0, status.stderr
+    table = list(csv.DictReader(io.StringIO(status.stdout)))
+    assert list(table[0]) == ["priority_id", "objective_id", "measure_id", "measure", "area", "grain", "period",
+                              "actual", "target", "baseline", "variance", "rag", "trend", "spc_variation",
+                              "spc_assurance", "last_data_period"]
+    calls = next(r for r in table if r["measure_id"] == "calls_999_10s")
+    assert (calls["period"], float(calls["actual"]), calls["rag"]) == ("2006-06", 87.0, "red")
+    assert calls["last_data_period"] == "2006-06"
+
+    quarter = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--grain", "quarter", "--format", "json")
+    rows = {r["measure_id"]: r for r in json.loads(quarter.stdout)}
+    assert rows["calls_999_10s"]["actual"] == 90.3333333333333 or abs(rows["calls_999_10s"]["actual"] - 2710 / 30) < 1e-9
+    assert rows["calls_999_10s"]["rag"] == "green"
+    assert abs(rows["sickness_hours"]["actual"] - 16.5) < 1e-9 and rows["sickness_hours"]["target"] == 16
+    assert rows["sickness_hours"]["rag"] == "amber"                  # 16.5 against 16, within 5%
+    assert rows["crimes"]["baseline"] == 300 and rows["crimes"]["rag"] == "green"  # 255 against 255 (1,020 / 4)
+
+    table_view = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06")
+    assert all(len(line) <= 100 for line in table_view.stdout.splitlines())
+    assert "RED" in table_view.stdout
+
+
+def test_a_bad_file_exits_2_names_every_problem_and_loads_nothing(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("measure_id,period,area,value\ncrimes,2006-04,,5\ncrime,2006-05,,5\ncrimes,2006-13,,5\n")
+    result = run("load", bad, "--config", plan_file, "--db", db)
+    assert result.returncode == 2
+    assert f"{bad}: row 3, column measure_id: unknown measure \"crime\"; did you mean crimes?" in result.stderr
+    assert f"{bad}: row 4, column period:" in result.stderr
+    assert "nothing was loaded" in result.stderr
+    status = run("status", "--config", plan_file, "--db", db, "--format", "json")
+    assert all(r["actual"] is None for r in json.loads(status.stdout))
+
+
+def test_dry_run_shows_revisions_and_changes_nothing(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["5"]), "a.csv"), "--config", plan_file, "--db", db)
+    dry = run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["7"]), "b.csv"), "--dry-run",
+              "--config", plan_file, "--db", db)
+    assert "added 0, revised 1, unchanged 0" in dry.stdout and "5 -> 7" in dry.stdout
+    status = json.loads(run("status", "--config", plan_file, "--db", db, "--as-of", "2006-04", "--format", "json").stdout)
+    assert next(r for r in status if r["measure_id"] == "crimes")["actual"] == 5
+
+
+def test_status_on_a_fresh_checkout_shows_the_sample_scorecard(tmp_path):
+    import shutil
+    checkout = tmp_path / "checkout"
+    for folder in ("metrics", "config", "data"):
+        shutil.copytree(ROOT / folder, checkout / folder, ignore=shutil.ignore_patterns("*.duckdb*", "__pycache__"))
+    result = subprocess.run([sys.executable, "-m", "metrics", "status"], cwd=checkout, capture_output=True, text=True,
+                            timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "Policing Kent 2006/09: status as of 2009-03" in result.stdout
+    assert "calls_999_10s" in result.stdout
+
+
+def test_every_subcommand_has_help_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for command in ("validate", "load", "status", "export"):
+        result = run(command, "--help")
+        assert result.returncode == 0 and "--config" in result.stdout and "--db" in result.stdout
+        assert f"python -m metrics {command}" in readme
+
+
+def test_a_bad_as_of_is_a_clear_error():
+    result = run("status", "--as-of", "2006-13")
+    assert result.returncode == 2 and "--as-of" in result.stderr and "01 to 12" in result.stderr

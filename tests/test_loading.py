@@ -1,0 +1,151 @@
+"""Loading figures: all or nothing, every problem named, revisions kept, every load logged."""
+import pytest
+
+from conftest import figures_file, monthly
+from metrics import store
+from metrics.loading import FiguresError, load_figures
+
+
+def held(conn):
+    return conn.execute("SELECT measure_id, area, month, value FROM figures ORDER BY ALL").fetchall()
+
+
+def test_a_good_file_adds_its_figures_and_logs_the_load(tmp_path, small_plan, fresh_store):
+    path = figures_file(tmp_path, monthly("calls_999_10s", "2006-04", [(90, 100), (95, 100)]))
+    result = load_figures(fresh_store, small_plan, path, loaded_by="analyst")
+    assert (result.added, result.revised, result.unchanged) == (2, 0, 0)
+    log = store.load_history(fresh_store)
+    assert log.loc[0, "file_name"] == "figures.csv" and log.loc[0, "rows_added"] == 2
+    assert log.loc[0, "loaded_by"] == "analyst" and len(log.loc[0, "content_hash"]) == 64
+    assert [v for *_, v in held(fresh_store)] == [90.0, 95.0]
+
+
+def test_loading_the_same_file_again_changes_nothing(tmp_path, small_plan, fresh_store):
+    path = figures_file(tmp_path, monthly("sickness_hours", "2006-04", ["5", "6"]))
+    load_figures(fresh_store, small_plan, path)
+    before = held(fresh_store)
+    again = load_figures(fresh_store, small_plan, path)
+    assert (again.added, again.revised, again.unchanged) == (0, 0, 2)
+    assert held(fresh_store) == before
+    assert fresh_store.execute("SELECT count(*) FROM revisions").fetchone()[0] == 0
+
+
+def test_a_changed_value_is_kept_as_a_revision_not_overwritten(tmp_path, small_plan, fresh_store):
+    load_figures(fresh_store, small_plan, figures_file(tmp_path, monthly("sickness_hours", "2006-04", ["5", "6"]), "a.csv"))
+    result = load_figures(fresh_store, small_plan, figures_file(tmp_path, monthly("sickness_hours", "2006-04", ["5", "7"]), "b.csv"))
+    assert (result.added, result.revised, result.unchanged) == (0, 1, 1)
+    assert [v for *_, v in held(fresh_store)] == [5.0, 7.0]
+    old = fresh_store.execute("SELECT value, load_id, superseded_by FROM revisions").fetchall()
+    assert old == [(6.0, 1, 2)]
+
+
+def test_a_dry_run_reports_changes_and_changes_nothing(tmp_path, small_plan, fresh_store):
+    load_figures(fresh_store, small_plan, figures_file(tmp_path, monthly("sickness_hours", "2006-04", ["5"]), "a.csv"))
+    result = load_figures(fresh_store, small_plan,
+                          figures_file(tmp_path, monthly("sickness_hours", "2006-04", ["8", "9"]), "b.csv"), dry_run=True)
+    assert (result.added, result.revised) == (1, 1)
+    assert result.changes[["old_value", "new_value"]].values.tolist() == [[5.0, 8.0]]
+    assert [v for *_, v in held(fresh_store)] == [5.0]
+    assert len(store.load_history(fresh_store)) == 1
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("94.2%", 94.2), ("1,234", 1234), ("£1.9m", 1_900_000), ("49:20", 49 + 20 / 60), ("12", 12),
+])
+def test_values_as_analysts_write_them(tmp_path, small_plan, fresh_store, text, expected):
+    measure = {"94.2%": "sickness_hours", "49:20": "sickness_hours"}.get(text, "crimes")
+    path = tmp_path / "values.csv"
+    path.write_text(f'measure_id,period,value\n{measure},2006-04,"{text}"\n')
+    load_figures(fresh_store, small_plan, path) if text != "94.2%" else None
+    if text == "94.2%":
+        with pytest.raises(FiguresError, match="only for percent measures"):
+            load_figures(fresh_store, small_plan, path)
+        return
+    assert held(fresh_store)[0][3] == pytest.approx(expected)
+
+
+def test_blank_is_missing_and_na_is_held_as_not_applicable(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "gaps.csv"
+    path.write_text("measure_id,period,value\ncrimes,2006-04,\ncrimes,2006-05,n/a\ncrimes,2006-06,7\n")
+    result = load_figures(fresh_store, small_plan, path)
+    assert result.added == 2
+    rows = fresh_store.execute("SELECT month % 12 + 1, value, not_applicable FROM figures ORDER BY month").fetchall()
+    assert rows == [(5, None, True), (6, 7.0, False)]
+
+
+def test_area_may_be_absent_and_means_the_force(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "noarea.csv"
+    path.write_text("measure_id,period,value\ncrimes,Apr 2006,10\ncrimes,May 2006,11\n")
+    load_figures(fresh_store, small_plan, path)
+    assert {r[1] for r in held(fresh_store)} == {"force"}
+
+
+def test_every_problem_is_listed_with_row_column_and_reason_and_nothing_loads(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "measure_id,period,area,value,numerator,denominator\n"
+        "calls_999_10s,2006-04,force,,90,100\n"      # row 2: good
+        "calls_999_1,2006-04,force,,90,100\n"        # row 3: unknown measure (close to a known one)
+        "crimes,2006-04,kent,5,,\n"                  # row 4: unknown area
+        "crimes,2006-13,force,5,,\n"                 # row 5: bad period
+        "crimes,2006-05,force,lots,,\n"              # row 6: not a number
+        "crimes,2006-06,force,-4,,\n"                # row 7: a negative count
+        "calls_999_10s,2006-05,force,,90,0\n"        # row 8: zero denominator
+        "calls_999_10s,2006-04,force,,91,100\n"      # row 9: duplicate of row 2
+        "calls_999_10s,2006-06,force,,140,100\n"     # row 10: over 100%
+    )
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, path)
+    found = {(p.row, p.column): p.reason for p in caught.value.problems}
+    assert "did you mean calls_999_10s?" in found[(3, "measure_id")]
+    assert 'unknown area "kent"' in found[(4, "area")]
+    assert "01 to 12" in found[(5, "period")]
+    assert '"lots" is not a number' in found[(6, "value")]
+    assert "cannot be negative" in found[(7, "value")]
+    assert "denominator is zero" in found[(8, "denominator")]
+    assert "also on row 2" in found[(9, "period")]
+    assert "over 100" in found[(10, "numerator")]
+    assert str(caught.value.problems[0]).startswith(f"{path}: row 3, column measure_id:")
+    assert held(fresh_store) == [] and len(store.load_history(fresh_store)) == 0
+
+
+def test_a_percent_over_100_is_refused(tmp_path, fresh_store):
+    from conftest import plan_with
+    plan = plan_with(tmp_path, """
+        - {id: share, title: Share, unit: percent, direction: higher, aggregation: last, assess_on: month}
+        """)
+    path = tmp_path / "pct.csv"
+    path.write_text("measure_id,period,value\nshare,2006-04,140%\n")
+    with pytest.raises(FiguresError, match="between 0 and 100"):
+        load_figures(fresh_store, plan, path)
+
+
+def test_a_wide_file_loads_one_column_per_month(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "wide.csv"
+    path.write_text("measure_id,area,2006-04,May 2006,2006-06\ncrimes,north,1,2,3\ncrimes,south,4,,6\n")
+    result = load_figures(fresh_store, small_plan, path)
+    assert result.shape == "wide" and result.added == 5
+
+
+def test_an_excel_workbook_loads(tmp_path, small_plan, fresh_store):
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["measure_id", "period", "area", "value"])
+    sheet.append(["crimes", "2006-04", "north", 12])
+    sheet.append(["crimes", "2006-05", "north", "1,234"])
+    book.save(tmp_path / "figures.xlsx")
+    result = load_figures(fresh_store, small_plan, tmp_path / "figures.xlsx")
+    assert result.added == 2 and [r[3] for r in held(fresh_store)] == [12.0, 1234.0]
+
+
+@pytest.mark.parametrize("content,reason", [
+    ("", "empty"),
+    ("what,when,amount\ncrimes,2006-04,1\n", "no measure_id column"),
+    ("measure_id,period\ncrimes,2006-04\n", "needs a value column"),
+])
+def test_a_file_that_cannot_be_read_says_why(tmp_path, small_plan, fresh_store, content, reason):
+    path = tmp_path / "odd.csv"
+    path.write_text(content)
+    with pytest.raises(FiguresError, match=reason):
+        load_figures(fresh_store, small_plan, path)
