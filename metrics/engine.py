@@ -257,21 +257,23 @@ class Engine:
 
     # --- one measure's chart -----------------------------------------------------------------
 
-    def chart(self, measure_id: str, as_of: int | None = None, area: str | None = None) -> pd.DataFrame:
+    def chart(self, measure_id: str | None, as_of: int | None = None, area: str | None = None) -> pd.DataFrame:
         """Monthly points with SPC limits, flags and rules, and the monthly target and baseline
-        lines, for one measure and one area (or every area holding its figures)."""
-        measure = self.plan.measure(measure_id)
+        lines, for one measure (or all, with None) and one area (or every area holding figures)."""
+        if measure_id is not None:
+            self.plan.measure(measure_id)  # KeyError for an unknown measure
         if as_of is None:
             as_of = self.latest_month() or 0
-        months = [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT month FROM figures WHERE measure_id = ? AND month <= ? ORDER BY month",
-            [measure_id, as_of]).fetchall()]
-        anchors = pd.DataFrame([(measure_id, "chart", m, "month") for m in months] or [(measure_id, "chart", as_of, "month")],
-                               columns=["measure_id", "kind", "anchor", "grain"])
+        held = self.conn.execute(
+            "SELECT DISTINCT measure_id, month FROM figures WHERE month <= ? AND (? IS NULL OR measure_id = ?)",
+            [as_of, measure_id, measure_id]).df()
+        anchors = pd.DataFrame({"measure_id": held["measure_id"], "kind": "chart", "anchor": held["month"],
+                                "grain": "month"}) if not held.empty else pd.DataFrame(
+            [(measure_id or "", "chart", as_of, "month")], columns=["measure_id", "kind", "anchor", "grain"])
         cur = self._cursor()
         try:
             self._run(cur, anchors, area if area else "all", spc_as_of=as_of)
-            frame = cur.execute(CHART_SQL, {"measure_id": measure.id}).df()
+            frame = cur.execute(CHART_SQL, {"measure_id": measure_id}).df()
         finally:
             cur.close()
         frame["period"] = frame["month"].map(lambda m: month_label(int(m)))
@@ -346,7 +348,7 @@ ORDER BY m.sort_order, ar.area_order
 """
 
 CHART_SQL = f"""
-SELECT a.area, ar.area_name, a.anchor AS month, a.actual AS value,
+SELECT a.measure_id, a.area, ar.area_name, a.anchor AS month, a.actual AS value,
        f.x IS NOT NULL AS has_point, f.mean, f.lower_limit, f.upper_limit, f.lower_near, f.upper_near,
        f.points, f.beyond_limits, f.run_of_seven, f.trend_of_seven, f.two_of_three,
        f.signal_high, f.signal_low, f.rules,
@@ -360,6 +362,6 @@ JOIN plan_areas ar ON ar.area = a.area
 LEFT JOIN resolved r ON r.measure_id = a.measure_id AND r.area = a.area AND r.kind = a.kind AND r.anchor = a.anchor
 LEFT JOIN baselines b ON b.measure_id = a.measure_id AND b.area = a.area
 LEFT JOIN spc_flags f ON f.measure_id = a.measure_id AND f.area = a.area AND f.month = a.anchor
-WHERE a.reported AND a.measure_id = $measure_id AND a.months_held > 0
-ORDER BY ar.area_order, a.anchor
+WHERE a.reported AND ($measure_id IS NULL OR a.measure_id = $measure_id) AND a.months_held > 0
+ORDER BY m.sort_order, ar.area_order, a.anchor
 """

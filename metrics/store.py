@@ -51,6 +51,32 @@ CREATE TABLE IF NOT EXISTS revisions (
     load_id INTEGER NOT NULL,          -- the load that brought this (now superseded) value
     superseded_by INTEGER NOT NULL     -- the load that replaced it
 );
+-- The board's workflow. Both tables only ever gain rows: an edit is a new version, so the
+-- history of every commentary and action is kept.
+CREATE TABLE IF NOT EXISTS commentary (
+    measure_id VARCHAR NOT NULL,
+    quarter_end INTEGER NOT NULL,      -- month index of the quarter's last month
+    version INTEGER NOT NULL,
+    text VARCHAR NOT NULL,
+    author VARCHAR NOT NULL,
+    written_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (measure_id, quarter_end, version)
+);
+CREATE SEQUENCE IF NOT EXISTS action_ids START 1;
+CREATE TABLE IF NOT EXISTS actions (
+    action_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    meeting_date DATE NOT NULL,
+    text VARCHAR NOT NULL,
+    owner VARCHAR NOT NULL,
+    due_date DATE NOT NULL,
+    measures VARCHAR[] NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('open', 'discharged')),
+    discharge_note VARCHAR,
+    edited_by VARCHAR NOT NULL,
+    edited_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (action_id, version)
+);
 """
 
 

@@ -1,0 +1,105 @@
+"""The board's workflow: commentary on each measure per quarter, and the action log.
+
+Nothing is overwritten: saving commentary or changing an action adds a new version, and the latest
+version is the one shown. Text is stored as written; every view shows it as text, never as HTML.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from metrics import store
+
+ACTION_STATUSES = ("open", "discharged")
+
+
+class WorkflowError(ValueError):
+    """A commentary or action that cannot be saved, with the reason."""
+
+
+def save_commentary(conn, measure_id: str, quarter_end: int, text: str, author: str) -> int:
+    """Add a version of a measure's commentary for a quarter; returns the version number."""
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError("commentary is empty")
+    if not (author or "").strip():
+        raise WorkflowError("say who wrote the commentary")
+    with store.transaction(conn):
+        version = conn.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM commentary WHERE measure_id = ? AND quarter_end = ?",
+            [measure_id, quarter_end]).fetchone()[0]
+        conn.execute("INSERT INTO commentary VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                     [measure_id, quarter_end, version, text, author.strip()])
+    return version
+
+
+def commentary(conn, quarter_end: int) -> pd.DataFrame:
+    """The latest commentary on each measure for a quarter."""
+    return conn.execute("""
+        SELECT measure_id, text, author, written_at, version FROM commentary WHERE quarter_end = ?
+        QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY version DESC) = 1""", [quarter_end]).df()
+
+
+def commentary_history(conn, measure_id: str) -> pd.DataFrame:
+    return conn.execute("""SELECT quarter_end, version, text, author, written_at FROM commentary
+                           WHERE measure_id = ? ORDER BY quarter_end DESC, version DESC""", [measure_id]).df()
+
+
+def _date(value, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise WorkflowError(f"{field} must be a date, YYYY-MM-DD, not {value!r}") from None
+
+
+def raise_action(conn, meeting_date, text: str, owner: str, due_date, measures: list[str], raised_by: str) -> int:
+    """Record an action raised at a meeting; returns its number."""
+    if not (text or "").strip() or not (owner or "").strip():
+        raise WorkflowError("an action needs its text and an owner")
+    meeting, due = _date(meeting_date, "meeting date"), _date(due_date, "due date")
+    with store.transaction(conn):
+        action_id = conn.execute("SELECT nextval('action_ids')").fetchone()[0]
+        conn.execute("INSERT INTO actions VALUES (?, 1, ?, ?, ?, ?, ?, 'open', NULL, ?, now()::TIMESTAMP)",
+                     [action_id, meeting, text.strip(), owner.strip(), due, list(measures or []), raised_by])
+    return action_id
+
+
+def update_action(conn, action_id: int, edited_by: str, **changes) -> int:
+    """Change an action (text, owner, due_date, measures, status, discharge_note) as a new version."""
+    current = conn.execute("""SELECT * FROM actions WHERE action_id = ? ORDER BY version DESC LIMIT 1""",
+                           [action_id]).df()
+    if current.empty:
+        raise WorkflowError(f"there is no action {action_id}")
+    row = current.iloc[0].to_dict()
+    unknown = set(changes) - {"text", "owner", "due_date", "measures", "status", "discharge_note"}
+    if unknown:
+        raise WorkflowError(f"cannot change {', '.join(sorted(unknown))}")
+    row.update({k: v for k, v in changes.items() if v is not None})
+    if row["status"] not in ACTION_STATUSES:
+        raise WorkflowError(f"status must be one of {', '.join(ACTION_STATUSES)}")
+    if row["status"] == "discharged" and not (row.get("discharge_note") or "").strip():
+        raise WorkflowError("say how the action was discharged")
+    with store.transaction(conn):
+        conn.execute("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", [
+            action_id, int(row["version"]) + 1, row["meeting_date"], row["text"], row["owner"],
+            _date(row["due_date"], "due date"), list(row["measures"]), row["status"], row.get("discharge_note"),
+            edited_by])
+    return int(row["version"]) + 1
+
+
+def action_log(conn, on: dt.date | None = None, include_discharged: bool = True) -> pd.DataFrame:
+    """Every action at its latest version; open actions past their due date are overdue."""
+    on = on or dt.date.today()
+    frame = conn.execute("""
+        SELECT action_id, meeting_date, text, owner, due_date, measures, status, discharge_note, edited_by, edited_at,
+               status = 'open' AND due_date < ? AS overdue
+        FROM actions
+        QUALIFY row_number() OVER (PARTITION BY action_id ORDER BY version DESC) = 1
+        ORDER BY status = 'discharged', due_date, action_id""", [on]).df()
+    if not include_discharged:
+        frame = frame[frame["status"] == "open"]
+    frame["state"] = ["overdue" if o else s for o, s in zip(frame["overdue"], frame["status"])]
+    return frame.reset_index(drop=True)
