@@ -1,2 +1,2 @@
 """Each page's callbacks, named like its layout. Importing this package registers them all."""
-from callbacks import header, scorecard, measure, areas, board  # noqa: F401
+from callbacks import areas, board, data, header, measure, scorecard  # noqa: F401

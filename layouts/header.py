@@ -8,7 +8,7 @@ from metrics import service
 from metrics.periods import GRAIN_NAMES, GRAINS, month_name
 
 OWN_GRAIN = "own"
-NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board")]
+NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board"), ("Data", "/data")]
 
 
 def month_options() -> list[dict]:

@@ -113,3 +113,51 @@ def figures(source: Source, measure_id: str, area: str | None) -> pd.DataFrame:
         conn.close()
     frame["period"] = frame["month"].map(month_label)
     return frame
+
+
+# --- loading from the web app ------------------------------------------------------------------
+
+UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
+
+
+def stage_upload(name: str, content: bytes) -> dict:
+    """Keep an uploaded file on disk under its content hash until the analyst confirms it."""
+    import hashlib
+    import tempfile
+
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ValueError(f"{name}: only .csv and .xlsx files can be loaded")
+    if len(content) > UPLOAD_LIMIT_BYTES:
+        raise ValueError(f"{name}: the file is {len(content) / 2**20:.1f} MB; the limit is {UPLOAD_LIMIT_BYTES // 2**20} MB")
+    digest = hashlib.sha256(content).hexdigest()
+    folder = Path(tempfile.gettempdir()) / "metrics-uploads"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{digest}{suffix}"
+    path.write_bytes(content)
+    return {"name": Path(name).name, "path": str(path), "hash": digest}
+
+
+def load_upload(source: Source, staged: dict, dry_run: bool, loaded_by: str = "web app"):
+    """Check (dry run) or load one staged upload. Raises FiguresError with every problem."""
+    from metrics.loading import load_figures
+
+    plan = plan_for(source)
+    path = Path(staged["path"])
+    if path.parent.name != "metrics-uploads" or not path.exists():
+        raise ValueError(f"{staged.get('name')}: the upload has expired; please upload it again")
+    conn = open_store(source.db, plan)
+    try:
+        return load_figures(conn, plan, path, dry_run=dry_run, loaded_by=loaded_by, display_name=staged["name"])
+    finally:
+        conn.close()
+
+
+def load_history(source: Source) -> pd.DataFrame:
+    plan = plan_for(source)
+    conn = open_store(source.db, plan, read_only=True)
+    try:
+        return store.load_history(conn)
+    finally:
+        conn.close()

@@ -124,3 +124,33 @@ def test_bad_url_parameter_is_explained_not_a_traceback(browser, app_url):
     wait_text(browser, "#header-note", "fortnight")
     wait_for(browser, "#scorecard-grid .measure-row")
     assert console_errors(browser) == []
+
+
+def test_data_page_previews_an_upload_then_loads_it_on_confirmation(browser, app_url, tmp_path):
+    good = tmp_path / "msf.csv"
+    # A comparator series no target uses, so the other pages' statuses are unchanged.
+    good.write_text("measure_id,period,area,value,numerator,denominator\nvictim_satisfaction,2003-04,msf_average,,1,2\n")
+    open_page(browser, app_url + "/data")
+    wait_for(browser, "#data-history-table")
+    loads_before = len(browser.find_elements(By.CSS_SELECTOR, "#data-history-table tbody tr"))
+    browser.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(good))
+    wait_text(browser, "#data-preview", "revise 1")
+    screenshot(browser, "data")
+    browser.find_element(By.ID, "data-confirm").click()
+    wait_text(browser, "#data-result", "msf.csv: added 0, revised 1, unchanged 0")
+    WebDriverWait(browser, 20).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#data-history-table tbody tr")) == loads_before + 1)
+    assert console_errors(browser) == []
+
+
+def test_data_page_lists_every_problem_in_a_bad_upload_and_offers_no_load(browser, app_url, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("measure_id,period,area,value\ncalls_999_1,2006-04,force,5\nnte_crimes,2006-13,force,5\n")
+    open_page(browser, app_url + "/data")
+    wait_for(browser, "#data-upload input[type=file]")
+    browser.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(bad))
+    wait_for(browser, ".problems-table")
+    text = browser.find_element(By.CSS_SELECTOR, ".problems-table").text
+    assert "did you mean calls_999_10s?" in text and "01 to 12" in text
+    assert browser.find_element(By.ID, "data-confirm").get_attribute("disabled")
+    assert console_errors(browser) == []

@@ -1,0 +1,28 @@
+"""Data: upload figures files, see what a load would change and every problem, confirm, load history."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from metrics.service import UPLOAD_LIMIT_BYTES
+
+dash.register_page(__name__, path="/data", name="Data", title="Data - police performance", order=3)
+
+
+def layout(**_query):
+    return html.Div([
+        html.H1("Load figures", className="page-title"),
+        html.P(["CSV or Excel (.xlsx), long (measure_id, period, area, value) or wide (measure_id, area, "
+                "then one column per month). Nothing is loaded until you confirm; a file with any problem "
+                f"loads nothing. Up to {UPLOAD_LIMIT_BYTES // 2**20} MB a file."], className="text-muted"),
+        dcc.Upload(id="data-upload", multiple=True, max_size=UPLOAD_LIMIT_BYTES,
+                   children=html.Div(["Drag and drop figures files here, or ", html.U("choose files")]),
+                   className="upload-zone", style_active={"borderColor": "#0b5ed7"}),
+        dcc.Store(id="data-staged"),
+        dcc.Loading(html.Div(id="data-preview", className="mt-3", role="status"), delay_show=200),
+        dbc.Button("Load these figures", id="data-confirm", color="primary", className="mt-2", disabled=True),
+        html.Div(id="data-result", className="mt-2", role="status"),
+        html.H2("Load history", className="section-title"),
+        html.Div(id="data-history"),
+    ])
