@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, callback, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from callbacks.scorecard import _grain
 from layouts.components import (RAG, assurance_text, fmt, spc_figure, status_badge, trend_text,
@@ -92,3 +92,56 @@ def show_measure(measure_id, as_of, grain, area):
     chart = service.chart(source, measure_id, as_of, area)
     return (measure.title, status, spc_figure(chart, measure, plan.area_name(area)), facts(measure, row, plan),
             area_bars(everywhere, measure), figures_table(service.figures(source, measure_id, area), measure))
+
+
+def _quarter_end(as_of):
+    from metrics.periods import period_window
+    plan = service.plan_for(service.Source.from_environment())
+    source = service.Source.from_environment()
+    as_of = as_of if as_of is not None else max(service.months(source))
+    return period_window(as_of, "quarter", plan.year_start_month)[1]
+
+
+@callback(
+    Output("measure-commentary", "children"),
+    Input("measure-id", "data"), Input("as-of", "value"), Input("measure-commentary-saved", "children"),
+)
+def show_commentary(measure_id, as_of, _saved):
+    if not measure_id:
+        return no_update
+    from metrics import board
+    source = service.Source.from_environment()
+    plan = service.plan_for(source)
+    quarter_end = _quarter_end(as_of)
+    history = service.commentary_history(source, measure_id)
+    this_quarter = history[history["quarter_end"] == quarter_end]
+    name = board.quarter_name(quarter_end, plan.year_start_month)
+    if this_quarter.empty:
+        current = html.P(f"No commentary for {name} yet.", className="text-muted")
+    else:
+        latest = this_quarter.iloc[0]
+        # Commentary is shown as text: Dash escapes it, so "<script>" is just characters.
+        current = html.Div([html.Blockquote(latest["text"], className="commentary", id="measure-commentary-current"),
+                            html.P(f"{name}: {latest['author']}, {latest['written_at']:%d %b %Y %H:%M}"
+                                   + (f" (edited; {len(this_quarter)} versions kept)" if len(this_quarter) > 1 else ""),
+                                   className="small text-muted")])
+    older = history[history["quarter_end"] != quarter_end].drop_duplicates("quarter_end")
+    earlier = [html.Details([html.Summary(f"Earlier quarters ({len(older)})"), html.Ul([
+        html.Li([html.Strong(board.quarter_name(int(r.quarter_end), plan.year_start_month) + ": "), r.text,
+                 html.Span(f" ({r.author})", className="text-muted")]) for r in older.itertuples()])])] if len(older) else []
+    return [current, *earlier]
+
+
+@callback(
+    Output("measure-commentary-saved", "children"), Output("measure-commentary-text", "value"),
+    Input("measure-commentary-save", "n_clicks"),
+    State("measure-id", "data"), State("as-of", "value"), State("measure-commentary-text", "value"),
+    State("measure-commentary-author", "value"), prevent_initial_call=True,
+)
+def save_commentary(_clicks, measure_id, as_of, text, author):
+    from metrics.workflow import WorkflowError
+    try:
+        version = service.save_commentary(service.Source.from_environment(), measure_id, _quarter_end(as_of), text, author)
+    except WorkflowError as err:
+        return dbc.Alert(f"Not saved: {err}.", color="warning", className="mt-2"), no_update
+    return dbc.Alert(f"Saved (version {version}).", color="success", className="mt-2"), ""

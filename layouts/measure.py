@@ -21,7 +21,11 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
             dcc.Store(id="measure-id", data=None),
             html.Div(id="measure-title"), html.Div(id="measure-facts"), html.Div(id="measure-status"),
             dcc.Graph(id="measure-chart", style={"display": "none"}), html.Div(id="measure-areas"),
-            html.Div(id="measure-figures"),
+            html.Div(id="measure-figures"), html.Div(id="measure-commentary"),
+            dcc.Textarea(id="measure-commentary-text", style={"display": "none"}),
+            dbc.Input(id="measure-commentary-author", style={"display": "none"}),
+            html.Button(id="measure-commentary-save", style={"display": "none"}),
+            html.Div(id="measure-commentary-saved"),
         ])
     return html.Div([
         dcc.Store(id="measure-id", data=measure_id),
@@ -34,6 +38,16 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
         ]),
         html.H2("Areas", className="section-title"),
         dcc.Loading(html.Div(id="measure-areas"), delay_show=300),
+        html.H2("Commentary", className="section-title"),
+        html.Div(id="measure-commentary"),
+        dbc.Row([
+            dbc.Col([html.Label("Commentary for this quarter", htmlFor="measure-commentary-text", className="form-label"),
+                     dcc.Textarea(id="measure-commentary-text", className="form-control", style={"height": "7em"})], md=8),
+            dbc.Col([html.Label("Written by", htmlFor="measure-commentary-author", className="form-label"),
+                     dbc.Input(id="measure-commentary-author", placeholder="Name and role"),
+                     dbc.Button("Save commentary", id="measure-commentary-save", color="primary", className="mt-2")], md=4),
+        ], className="g-2"),
+        html.Div(id="measure-commentary-saved", role="status"),
         html.H2("Figures", className="section-title"),
         html.Div(id="measure-figures"),
     ])

@@ -1,8 +1,10 @@
 """What the web app asks of the engine, computed once and reused.
 
-Results are cached per (store, plan, as-of, grain, area) and the store's latest load, so a page's
-components share one computation, and a new load is seen at once. The store is opened read-only
-for each computation and closed again, so the command line can load figures while the app runs.
+Results are cached per (store, plan, as-of, grain, area) and the store's latest change, so a page's
+components share one computation, and a new load is seen at once. The store is opened for each
+piece of work and closed again, so the command line can load figures while the app runs. Every
+connection in the app's process is opened the same way (read-write): DuckDB refuses a read-only and
+a read-write connection to one file in one process at the same time.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def _version(source: Source) -> tuple:
 
 def _engine_call(source: Source, method: str, *args):
     plan = plan_for(source)
-    conn = open_store(source.db, plan, read_only=True)
+    conn = open_store(source.db, plan)
     try:
         return getattr(Engine(conn, plan), method)(*args)
     finally:
@@ -76,7 +78,7 @@ def _months(source, version):
 @functools.lru_cache(maxsize=64)
 def _recent(source, version, as_of, area, count):
     plan = plan_for(source)
-    conn = open_store(source.db, plan, read_only=True)
+    conn = open_store(source.db, plan)
     try:
         return conn.execute(
             """SELECT measure_id, month, value FROM figures
@@ -106,7 +108,7 @@ def recent_values(source: Source, as_of: int, area: str, count: int = 24) -> dic
 
 def figures(source: Source, measure_id: str, area: str | None) -> pd.DataFrame:
     plan = plan_for(source)
-    conn = open_store(source.db, plan, read_only=True)
+    conn = open_store(source.db, plan)
     try:
         frame = store.figure_history(conn, measure_id, area)
     finally:
@@ -156,8 +158,60 @@ def load_upload(source: Source, staged: dict, dry_run: bool, loaded_by: str = "w
 
 def load_history(source: Source) -> pd.DataFrame:
     plan = plan_for(source)
-    conn = open_store(source.db, plan, read_only=True)
+    conn = open_store(source.db, plan)
     try:
         return store.load_history(conn)
     finally:
         conn.close()
+
+
+# --- the board's workflow -----------------------------------------------------------------------
+
+def _with_store(source: Source, work):
+    plan = plan_for(source)
+    conn = open_store(source.db, plan)
+    try:
+        return work(conn)
+    finally:
+        conn.close()
+
+
+def save_commentary(source: Source, measure_id: str, quarter_end: int, text: str, author: str) -> int:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.save_commentary(c, measure_id, quarter_end, text, author))
+
+
+def commentary(source: Source, quarter_end: int) -> pd.DataFrame:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.commentary(c, quarter_end))
+
+
+def commentary_history(source: Source, measure_id: str) -> pd.DataFrame:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.commentary_history(c, measure_id))
+
+
+def action_log(source: Source) -> pd.DataFrame:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.action_log(c))
+
+
+def raise_action(source: Source, **fields) -> int:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.raise_action(c, **fields))
+
+
+def update_action(source: Source, action_id: int, edited_by: str, **changes) -> int:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.update_action(c, action_id, edited_by, **changes))
+
+
+def board_pack(source: Source, as_of: int | None, suffix: str) -> bytes:
+    """The board pack as the bytes of an .html or .pdf file."""
+    import tempfile
+
+    from metrics.board_pack import export_pack
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"pack{suffix}"
+        _with_store(source, lambda c: export_pack(c, plan_for(source), as_of, out))
+        return out.read_bytes()

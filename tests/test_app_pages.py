@@ -30,6 +30,14 @@ def screenshot(browser, name):
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
+def press(browser, element_id):
+    """Press a button as a keyboard user would: focus it and press Enter (no scrolling needed)."""
+    from selenium.webdriver.common.keys import Keys
+    button = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, element_id)))
+    browser.execute_script("arguments[0].focus();", button)
+    button.send_keys(Keys.ENTER)
+
+
 def open_page(browser, url):
     browser.get(url)
     browser.get_log("browser")  # start each page with an empty console
@@ -136,7 +144,7 @@ def test_data_page_previews_an_upload_then_loads_it_on_confirmation(browser, app
     browser.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(good))
     wait_text(browser, "#data-preview", "revise 1")
     screenshot(browser, "data")
-    browser.find_element(By.ID, "data-confirm").click()
+    press(browser, "data-confirm")
     wait_text(browser, "#data-result", "msf.csv: added 0, revised 1, unchanged 0")
     WebDriverWait(browser, 20).until(
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#data-history-table tbody tr")) == loads_before + 1)
@@ -153,4 +161,36 @@ def test_data_page_lists_every_problem_in_a_bad_upload_and_offers_no_load(browse
     text = browser.find_element(By.CSS_SELECTOR, ".problems-table").text
     assert "did you mean calls_999_10s?" in text and "01 to 12" in text
     assert browser.find_element(By.ID, "data-confirm").get_attribute("disabled")
+    assert console_errors(browser) == []
+
+
+def test_commentary_is_saved_and_shown_as_text_on_the_measure_and_board(browser, app_url):
+    open_page(browser, app_url + "/measure/nte_crimes?as_of=2009-03")
+    wait_for(browser, "#measure-commentary-text")
+    browser.find_element(By.ID, "measure-commentary-text").send_keys("<script>alert(1)</script> Licensing review under way.")
+    browser.find_element(By.ID, "measure-commentary-author").send_keys("Ch Insp Test")
+    press(browser, "measure-commentary-save")
+    wait_text(browser, "#measure-commentary-current", "<script>alert(1)</script> Licensing review under way.")
+    open_page(browser, app_url + "/board")
+    wait_text(browser, "#board-table", "Licensing review under way.")
+    assert "<script>alert(1)</script>" in browser.find_element(By.ID, "board-table").text
+    assert console_errors(browser) == []
+
+
+def test_an_action_raised_at_the_board_is_listed_and_can_be_discharged(browser, app_url):
+    open_page(browser, app_url + "/board")
+    wait_for(browser, "#action-text")
+    for field, value in (("action-meeting", "01202009"), ("action-due", "06302009")):
+        browser.find_element(By.ID, field).send_keys(value)  # a date field is typed month, day, year
+    browser.find_element(By.ID, "action-text").send_keys("Report on night-time economy crime")
+    browser.find_element(By.ID, "action-owner").send_keys("ACC Territorial")
+    press(browser, "action-raise")
+    wait_for(browser, "#action-message .alert")
+    assert "raised" in browser.find_element(By.ID, "action-message").text, browser.find_element(By.ID, "action-message").text
+    wait_text(browser, "#board-actions-table", "Report on night-time economy crime")
+    number = browser.find_element(By.ID, "action-message").text.split()[1]
+    browser.find_element(By.ID, "action-id").send_keys(number)
+    browser.find_element(By.ID, "action-note").send_keys("Report received")
+    press(browser, "action-discharge")
+    wait_text(browser, "#board-actions-table", "Discharged")
     assert console_errors(browser) == []
