@@ -45,7 +45,7 @@ def load_command(args) -> int:
     try:
         for path in args.files:
             try:
-                result = load_figures(conn, plan, path, dry_run=args.dry_run)
+                result = load_figures(conn, plan, path, dry_run=args.dry_run, sheet=args.sheet)
             except FiguresError as err:
                 shown = err.problems[:MAX_PROBLEMS_SHOWN]
                 for problem in shown:
@@ -169,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", parents=[common], help="check and load figures files (CSV or .xlsx)")
     load.add_argument("files", nargs="+", metavar="FILE")
     load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    load.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx to read (default: figures, data, or the first)")
     load.set_defaults(run=load_command)
 
     status = commands.add_parser("status", parents=[common], help="the scorecard")

@@ -90,12 +90,14 @@ class Engine:
         else:
             where = "a.area = $area"
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE scope AS
-            SELECT m.measure_id, a.area, true AS reported FROM plan_measures m, plan_areas a WHERE {where}""",
+            SELECT m.measure_id, a.area, true AS reported FROM plan_measures m, plan_areas a
+            WHERE ({where}) AND m.measure_id IN (SELECT measure_id FROM anchors)""",
                     {"area": area} if "$area" in where else {})
         # Comparator series are needed to resolve comparator targets, though never reported.
         cur.execute("""INSERT INTO scope
             SELECT DISTINCT t.measure_id, t.series, false FROM plan_targets t
-            WHERE t.series IS NOT NULL AND (t.measure_id, t.series) NOT IN (SELECT measure_id, area FROM scope)""")
+            WHERE t.series IS NOT NULL AND t.measure_id IN (SELECT measure_id FROM anchors)
+              AND (t.measure_id, t.series) NOT IN (SELECT measure_id, area FROM scope)""")
 
     def _windows(self, cur) -> None:
         """Table `windows`: for each anchor, the first and last month of its grain's period."""

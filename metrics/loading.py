@@ -91,7 +91,7 @@ def _excel_cell_text(cell) -> str | None:
     return str(value)
 
 
-def _read_excel(path: Path, sheet: str | None) -> tuple[list[str], pd.DataFrame]:
+def _read_excel(path: Path, sheet: str | None) -> tuple[list[str], pd.DataFrame, str]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -104,27 +104,35 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[list[str], pd.DataFrame]
         else:
             raise _ShapeProblem(f'there is no sheet "{sheet}" (sheets: {", ".join(book.sheetnames)})')
         rows = [[_excel_cell_text(c) for c in row] for row in worksheet.iter_rows()]
+        where = f'read from sheet "{worksheet.title}"; the workbook\'s sheets: {", ".join(book.sheetnames)}'
     finally:
         book.close()
     if not rows:
-        return [], pd.DataFrame()
+        return [], pd.DataFrame(), where
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     body = [r + [None] * (len(header) - len(r)) for r in rows[1:]]
     frame = pd.DataFrame([r[: len(header)] for r in body], columns=[f"c{i}" for i in range(len(header))], dtype=object)
-    return header, frame
+    return header, frame, where
 
 
 class _ShapeProblem(ValueError):
     """The file as a whole cannot be read: wrong headers, not a spreadsheet."""
 
 
-def _stage_raw(conn, path: Path, sheet: str | None) -> list[str]:
+@dataclass
+class _Reading:
+    header: list[str]
+    decimal_comma: bool = False   # semicolon-separated files write 5,5 for five and a half
+    where: str = ""               # which sheet of a workbook was read
+
+
+def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
     """Put the file's cells into table `raw` (all text, columns c0..cN, plus row_number) and
     return the header names as written."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
-            header, frame = _read_excel(path, sheet)
+            header, frame, where = _read_excel(path, sheet)
         except _ShapeProblem:
             raise
         except Exception as err:  # openpyxl raises many kinds for a file that is not a workbook
@@ -133,7 +141,7 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> list[str]:
         conn.register("raw_frame", frame)
         conn.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_frame")
         conn.unregister("raw_frame")
-        return header
+        return _Reading(header, where=where)
     if suffix == ".xls":
         raise _ShapeProblem("old .xls workbooks are not read: save it as .xlsx or CSV")
     raw = path.read_bytes()[:4096]
@@ -143,7 +151,7 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> list[str]:
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle, delimiter=delimiter), [])
     if not any(h.strip() for h in header):
-        return []
+        return _Reading([])
     names = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     try:
         conn.execute(
@@ -156,7 +164,7 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> list[str]:
         )
     except Exception as err:
         raise _ShapeProblem(f"the file cannot be read as CSV: {str(err).splitlines()[0]}") from err
-    return header
+    return _Reading(header, decimal_comma=delimiter == ";")
 
 
 # --- recognising the shape -------------------------------------------------------------------
@@ -173,10 +181,15 @@ def _is_month(name: str) -> bool:
         return False
 
 
+POLICE_UK_COLUMNS = ("crime_id", "month", "lsoa_name", "crime_type")
+
+
 def _recognise(header: list[str]) -> tuple[str, dict]:
-    """Return the shape ('long' or 'wide') and which raw column holds what."""
+    """Return the shape ('long', 'wide' or 'police_uk') and which raw column holds what."""
     names = [_normalise(h) for h in header]
     columns = {n: f"c{i}" for i, n in enumerate(names) if n}
+    if all(c in columns for c in POLICE_UK_COLUMNS):
+        return "police_uk", columns
     if "measure_id" not in columns and "measure" in columns:
         columns["measure_id"] = columns["measure"]
     if "measure_id" not in columns:
@@ -184,6 +197,10 @@ def _recognise(header: list[str]) -> tuple[str, dict]:
             f"no measure_id column (headers: {', '.join(h for h in header if h) or 'none'}); expected long "
             "(measure_id, period, area, value) or wide (measure_id, area, then one column per month)")
     if "period" in columns:
+        months = [h for h in header if h.strip() and _is_month(h.strip())]
+        if months:
+            raise _ShapeProblem(f"mixed shapes: a period column (long) and month columns ({', '.join(months[:3])}) "
+                                "(wide); use one shape per file")
         if "value" not in columns and not ("numerator" in columns and "denominator" in columns):
             raise _ShapeProblem("a long file needs a value column, or numerator and denominator columns")
         return "long", columns
@@ -198,6 +215,39 @@ def _recognise(header: list[str]) -> tuple[str, dict]:
         raise _ShapeProblem(f"wide file: columns {', '.join(others)} are neither months nor measure_id, area, note")
     columns["months"] = months
     return "wide", columns
+
+
+def _stage_police_uk(conn, plan: Plan, columns: dict) -> None:
+    """police.uk street-level crimes: count each month's crimes per measure and district.
+
+    The plan maps crime types to measures (`police_uk_crime_types`); other types are left out.
+    The district is the area whose name (or alias) begins the LSOA name ("Maidstone 012A");
+    the force figure counts every mapped crime, with or without a district.
+    """
+    mapping = pd.DataFrame(list(plan.crime_types.items()), columns=["crime_type", "measure_id"], dtype=object)
+    names = pd.DataFrame([(a.code, n.lower()) for a in plan.areas if a.kind == "district" for n in (a.name, *a.aliases)],
+                         columns=["area", "area_name"], dtype=object)
+    conn.register("crime_type_map", mapping)
+    conn.register("area_names", names)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE crimes AS
+        SELECT r.row_number, trim(r.{columns['month']}) AS period_text, m.measure_id,
+               nullif(trim(r.{columns['lsoa_name']}), '') AS lsoa_name,
+               (SELECT arg_max(a.area, length(a.area_name)) FROM area_names a
+                WHERE starts_with(lower(trim(r.{columns['lsoa_name']})), a.area_name || ' ')) AS area
+        FROM raw r JOIN crime_type_map m ON m.crime_type = trim(r.{columns['crime_type']})""")
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE rows AS
+        SELECT min(row_number) AS row_number, measure_id, 'force' AS area, period_text, 'Month' AS period_column,
+               count(*)::VARCHAR AS value_text, 'Crime type' AS value_column,
+               NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, NULL::VARCHAR AS note
+        FROM crimes GROUP BY measure_id, period_text
+        UNION ALL
+        SELECT min(row_number), measure_id, coalesce(area, 'LSOA ' || lsoa_name), period_text, 'Month',
+               count(*)::VARCHAR, 'Crime type', NULL, NULL, NULL
+        FROM crimes WHERE lsoa_name IS NOT NULL GROUP BY measure_id, coalesce(area, 'LSOA ' || lsoa_name), period_text""")
+    for name in ("crime_type_map", "area_names"):
+        conn.unregister(name)
 
 
 def _stage_rows(conn, shape: str, columns: dict) -> None:
@@ -240,8 +290,11 @@ def _sql_text(text: str) -> str:
 NUMBER_PATTERN = r"^(-)?\s*£?\s*(-)?([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)\s*(%|k|m|bn)?$"
 
 
-def _number_sql(text: str) -> str:
-    """SQL turning an analyst's number text into a DOUBLE (NULL when it is not one)."""
+def _number_sql(text: str, decimal_comma: bool = False) -> str:
+    """SQL turning an analyst's number text into a DOUBLE (NULL when it is not one).
+    With a decimal comma (semicolon-separated files) 1.234,5 is read as 1234.5."""
+    if decimal_comma:
+        text = f"replace(replace({text}, '.', ''), ',', '.')"
     body = f"regexp_extract(lower({text}), '{NUMBER_PATTERN}', 3)"
     suffix = f"regexp_extract(lower({text}), '{NUMBER_PATTERN}', 5)"
     sign = (f"CASE WHEN regexp_extract(lower({text}), '{NUMBER_PATTERN}', 1) = '-' "
@@ -285,9 +338,9 @@ def _stage_periods(conn) -> None:
     conn.unregister("periods_frame")
 
 
-def _check_rows(conn) -> None:
+def _check_rows(conn, decimal_comma: bool = False) -> None:
     """Table `checked`: each row with its parsed numbers and the reasons it cannot be loaded."""
-    value, hours = _number_sql("r.value_text"), _hours_sql("r.value_text")
+    value, hours = _number_sql("r.value_text", decimal_comma), _hours_sql("r.value_text")
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE parsed AS
         SELECT r.*, p.month, p.error AS period_error, m.unit, m.aggregation, m.scale,
@@ -296,8 +349,8 @@ def _check_rows(conn) -> None:
                coalesce(r.value_text, '') = '' AS value_blank,
                {hours} AS hours_value,
                {value} AS number_value,
-               {_number_sql('r.numerator_text')} AS numerator,
-               {_number_sql('r.denominator_text')} AS denominator
+               {_number_sql('r.numerator_text', decimal_comma)} AS numerator,
+               {_number_sql('r.denominator_text', decimal_comma)} AS denominator
         FROM rows r
         LEFT JOIN periods p ON p.period_text = r.period_text
         LEFT JOIN plan_measures m ON m.measure_id = r.measure_id
@@ -315,7 +368,11 @@ def _check_rows(conn) -> None:
                     ELSE 'unknown measure "' || measure_id || '"' END AS reason, measure_id AS detail
         FROM checked WHERE NOT known_measure
         UNION ALL
-        SELECT row_number, 'area', 'unknown area "' || area || '"', area FROM checked WHERE NOT known_area
+        SELECT row_number, CASE WHEN area LIKE 'LSOA %' THEN 'LSOA name' ELSE 'area' END,
+               CASE WHEN area LIKE 'LSOA %' THEN 'LSOA name "' || substr(area, 6) || '" does not begin with the name of a district in the plan'
+                    ELSE 'unknown area "' || area || '"' END,
+               CASE WHEN area LIKE 'LSOA %' THEN NULL ELSE area END
+        FROM checked WHERE NOT known_area
         UNION ALL
         SELECT row_number, period_column,
                CASE WHEN coalesce(period_text, '') = '' THEN 'period is blank (accepted: 2005-04, Apr 2005, April 2005, 2005-04-01)'
@@ -450,19 +507,27 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
     if size > MAX_FILE_BYTES:
         raise FiguresError(name, [FigureProblem(name, 0, "-", f"the file is {size // 2**20} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")])
     content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    reading = _Reading([])
     try:
-        header = _stage_raw(conn, path, sheet)
-        if not header:
+        reading = _stage_raw(conn, path, sheet)
+        if not reading.header:
             raise _ShapeProblem("the file is empty: it has no header row")
-        shape, columns = _recognise(header)
+        shape, columns = _recognise(reading.header)
     except _ShapeProblem as err:
-        raise FiguresError(name, [FigureProblem(name, 1, "-", str(err))]) from None
+        where = f" ({reading.where})" if reading.where else ""
+        raise FiguresError(name, [FigureProblem(name, 1, "-", f"{err}{where}")]) from None
     _register_plan(conn, plan)
-    _stage_rows(conn, shape, columns)
+    if shape == "police_uk":
+        if not plan.crime_types:
+            raise FiguresError(name, [FigureProblem(name, 1, "Crime type", "this is a police.uk crime file, but the plan "
+                                                    "maps no crime types to measures (police_uk_crime_types)")])
+        _stage_police_uk(conn, plan, columns)
+    else:
+        _stage_rows(conn, shape, columns)
     if conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 0:
         raise FiguresError(name, [FigureProblem(name, 2, "-", "the file has headers but no figures")])
     _stage_periods(conn)
-    _check_rows(conn)
+    _check_rows(conn, reading.decimal_comma)
     problems = _collect_problems(conn, name, plan)
     if problems:
         raise FiguresError(name, problems)

@@ -101,6 +101,7 @@ class Area:
     code: str
     name: str
     kind: str  # force | district | comparator
+    aliases: tuple[str, ...] = ()  # other names it goes by, e.g. in police.uk LSOA names
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,12 @@ def _read_document(check: _Checker, doc, state: dict) -> None:
         code = check.identifier(raw, "code", "area", state["area_codes"])
         kind = check.choice(raw, "kind", f"area {code}", ("force", "district", "comparator"),
                             default="force" if code == "force" else "district")
-        state["areas"].append(Area(code or "?", check.text(raw, "name", f"area {code}"), kind))
+        aliases = raw.get("aliases") or []
+        if not isinstance(aliases, list):
+            check.problem(raw, "aliases", f"area {code}", "aliases must be a list of names")
+            aliases = []
+        state["areas"].append(Area(code or "?", check.text(raw, "name", f"area {code}"), kind,
+                                   tuple(str(a) for a in aliases)))
 
     for raw_priority in check.listing(doc, "priorities", "priorities", required=False):
         if not check.mapping(raw_priority, doc, "priorities", "priorities"):

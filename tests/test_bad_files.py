@@ -1,0 +1,108 @@
+"""The corpus of bad files in tests/bad_files: each gets the error a user should see, names its row
+and column, and leaves the store exactly as it was. The awkward good files in tests/good_files load."""
+from pathlib import Path
+
+import pytest
+
+from conftest import figures_file, monthly
+from metrics import store
+from metrics.loading import FiguresError, load_figures
+from metrics.plan import load_plan
+
+HERE = Path(__file__).resolve().parent
+PLAN = load_plan(HERE.parent / "config" / "targets.yaml")
+
+EXPECTED = {
+    "wrong_headers.csv": (1, "-", "no measure_id column (headers: what, when, amount)"),
+    "unknown_measure.csv": (2, "measure_id", 'unknown measure "calls_999_1"; did you mean calls_999_10s?'),
+    "unknown_area.csv": (2, "area", 'unknown area "kent"'),
+    "bad_period.csv": (2, "period", '"2005-13" is not a month: the month must be 01 to 12'),
+    "text_in_number.csv": (2, "value", '"seven hundred" is not a number (accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a)'),
+    "percent_140.csv": (2, "value", "a percent must be between 0 and 100, not 140%"),
+    "negative_count.csv": (2, "value", "a count cannot be negative (-12)"),
+    "duplicate_rows.csv": (3, "period", "is also on row 2"),
+    "zero_denominator.csv": (2, "denominator", "the denominator is zero"),
+    "empty.csv": (1, "-", "the file is empty"),
+    "headers_only.csv": (2, "-", "the file has headers but no figures"),
+    "not_a_spreadsheet.csv": (1, "-", "this is not a CSV text file"),
+    "not_really_excel.xlsx": (1, "-", "this is not an Excel workbook"),
+    "wrong_sheet.xlsx": (1, "-", 'read from sheet "Notes"; the workbook\'s sheets: Notes, April'),
+    "mixed_shapes.csv": (1, "-", "mixed shapes"),
+    "no_value_column.csv": (1, "-", "needs a value column"),
+    "ratio_without_parts.csv": (2, "value", "is a ratio: give numerator and denominator"),
+    "hours_on_a_count.csv": (2, "value", "hours:minutes is only for hours"),
+    "bad_hours_minutes.csv": (2, "value", '"5:75" is not a number'),
+}
+
+
+@pytest.fixture
+def loaded_store(tmp_path):
+    conn = store.connect(tmp_path / "store.duckdb")
+    load_figures(conn, PLAN, figures_file(tmp_path, monthly("nte_crimes", "2006-01", ["650", "640", "700"])))
+    yield conn
+    conn.close()
+
+
+def snapshot(conn):
+    return {table: conn.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("figures", "revisions", "loads")}
+
+
+def test_the_corpus_has_a_file_for_every_expected_error():
+    assert sorted(p.name for p in (HERE / "bad_files").iterdir()) == sorted(EXPECTED)
+    assert len(EXPECTED) >= 15
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_bad_file_gets_its_error_and_changes_nothing(loaded_store, name):
+    before = snapshot(loaded_store)
+    with pytest.raises(FiguresError) as caught:
+        load_figures(loaded_store, PLAN, HERE / "bad_files" / name)
+    row, column, reason = EXPECTED[name]
+    first = caught.value.problems[0]
+    assert (first.row, first.column) == (row, column) and reason in first.reason, str(first)
+    assert str(first).startswith(str(HERE / "bad_files" / name))
+    assert snapshot(loaded_store) == before
+
+
+def test_a_byte_order_mark_is_ignored(loaded_store):
+    result = load_figures(loaded_store, PLAN, HERE / "good_files" / "bom.csv")
+    assert result.added == 1
+
+
+def test_semicolon_separated_files_load_with_a_decimal_comma(loaded_store):
+    load_figures(loaded_store, PLAN, HERE / "good_files" / "semicolons_decimal_comma.csv")
+    value = loaded_store.execute(
+        "SELECT value FROM figures WHERE measure_id = 'officer_sickness_hours'").fetchone()[0]
+    assert value == 5.5
+
+
+def test_police_uk_street_crimes_load_as_monthly_counts_per_district(tmp_path, fresh_store):
+    header = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+              "Crime type,Last outcome category,Context")
+    rows = [
+        "a1,2008-06,Kent Police,Kent Police,0.52,51.27,On or near High Street,E01024401,Maidstone 012A,Burglary,Under investigation,",
+        "a2,2008-06,Kent Police,Kent Police,0.52,51.27,On or near Week Street,E01024402,Maidstone 012B,Vehicle crime,Under investigation,",
+        ",2008-06,Kent Police,Kent Police,0.52,51.27,On or near Park,E01024402,Maidstone 012B,Anti-social behaviour,,",
+        "a3,2008-06,Kent Police,Kent Police,1.18,51.08,On or near Sandgate Road,E01024500,Folkestone and Hythe 005B,Robbery,Awaiting court outcome,",
+        "a4,2008-06,Kent Police,Kent Police,0.27,51.13,On or near Mount Pleasant,E01024700,Tunbridge Wells 003C,Violence and sexual offences,Unable to prosecute suspect,",
+        "a5,2008-06,Kent Police,Kent Police,0.36,51.31,On or near Bull Lane,E01024800,Tonbridge and Malling 001A,Criminal damage and arson,Investigation complete; no suspect identified,",
+        "a6,2008-06,Kent Police,Kent Police,,,No location,,,Burglary,Under investigation,",
+        "a7,2008-06,Kent Police,Kent Police,0.52,51.27,On or near Shopping Area,E01024401,Maidstone 012A,Shoplifting,Offender given a caution,",
+    ]
+    path = tmp_path / "2008-06-kent-street.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    result = load_figures(fresh_store, PLAN, path)
+    assert result.shape == "police_uk"
+    counts = dict(fresh_store.execute("SELECT area, value FROM figures WHERE measure_id = 'bcs_comparator_crime'").fetchall())
+    # Anti-social behaviour and shoplifting are not comparator crimes; a6 has no LSOA, so force only.
+    assert counts == {"force": 6, "maidstone": 2, "shepway": 1, "tunbridge-wells": 1, "tonbridge-malling": 1}
+
+
+def test_a_police_uk_row_outside_every_district_is_named(tmp_path, fresh_store):
+    path = tmp_path / "street.csv"
+    path.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+                    "Crime type,Last outcome category,Context\n"
+                    "b1,2008-06,Kent Police,Kent Police,0.1,51.4,On or near X,E01000001,Bexley 001A,Burglary,,\n")
+    with pytest.raises(FiguresError, match='LSOA name "Bexley 001A" does not begin with the name of a district'):
+        load_figures(fresh_store, PLAN, path)
