@@ -85,8 +85,9 @@ class Engine:
         if area in (None, "force"):
             where = "a.area = 'force'"
         elif area == "all":
-            where = ("a.area = 'force' OR (a.area_kind <> 'comparator' AND EXISTS ("
-                     "SELECT 1 FROM figures f WHERE f.measure_id = m.measure_id AND f.area = a.area))")
+            cur.execute("CREATE OR REPLACE TEMP TABLE held AS SELECT DISTINCT measure_id, area FROM figures")
+            where = ("a.area = 'force' OR (a.area_kind <> 'comparator' AND EXISTS "
+                     "(SELECT 1 FROM held h WHERE h.measure_id = m.measure_id AND h.area = a.area))")
         else:
             where = "a.area = $area"
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE scope AS
@@ -202,7 +203,7 @@ class Engine:
             JOIN plan_measures m USING (measure_id)
             LEFT JOIN baselines b USING (measure_id, area)""")
 
-    def _spc(self, cur, as_of: int) -> None:
+    def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
         """SPC over each reported series' monthly points up to the as-of month."""
         cur.execute("""CREATE OR REPLACE TEMP TABLE spc_points AS
             SELECT f.measure_id, f.area, f.month, f.value AS x,
@@ -211,9 +212,9 @@ class Engine:
             JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
             JOIN plan_measures m ON m.measure_id = f.measure_id
             WHERE f.month <= $as_of AND f.value IS NOT NULL""", {"as_of": as_of})
-        spc.build_spc(cur)
+        spc.build_spc(cur, latest_only=latest_only)
 
-    def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None) -> None:
+    def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
         cur.register("anchors_frame", anchors)
         cur.execute("CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM anchors_frame")
         self._scope(cur, area)
@@ -222,7 +223,7 @@ class Engine:
         self._baselines(cur)
         self._targets(cur)
         if spc_as_of is not None:
-            self._spc(cur, spc_as_of)
+            self._spc(cur, spc_as_of, latest_only)
 
     def _status_anchors(self, as_of: int, grain: str | None) -> pd.DataFrame:
         rows = []
@@ -247,7 +248,7 @@ class Engine:
             as_of = 0
         cur = self._cursor()
         try:
-            self._run(cur, self._status_anchors(as_of, grain), area, spc_as_of=as_of)
+            self._run(cur, self._status_anchors(as_of, grain), area, spc_as_of=as_of, latest_only=True)
             frame = cur.execute(STATUS_SQL, {"as_of": as_of}).df()
         finally:
             cur.close()

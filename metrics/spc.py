@@ -91,16 +91,23 @@ RULES = {
 }
 
 
-def build_spc(cur, keys: str = "measure_id, area") -> None:
+# Every rule decides a point's flag from at most this many points ending at it, so the latest
+# point's signals need only each series' last points (plus the limits, from all of them).
+LATEST_POINT_WINDOW = max(RUN_LENGTH, TREND_LENGTH, 3)
+
+
+def build_spc(cur, keys: str = "measure_id, area", latest_only: bool = False) -> None:
     """From table `spc_points` (keys, month, x, in_baseline) make `spc_base` (limits per point) and
-    `spc_flags` (each point's flags and the rules that fired)."""
+    `spc_flags` (each point's flags and the rules that fired). With `latest_only`, the rules run
+    on each series' last few points only: the flags of the latest point are the same, and the
+    scorecard needs no others."""
+    tail = f"WHERE n.seq > l.points - {LATEST_POINT_WINDOW}" if latest_only else ""
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE spc_base AS
         WITH numbered AS (
-            SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY month) AS seq,
-                   abs(x - lag(x) OVER (PARTITION BY {keys} ORDER BY month)) AS moving_range,
-                   lag(in_baseline) OVER (PARTITION BY {keys} ORDER BY month) AS previous_in_baseline
-            FROM spc_points),
+            SELECT *, row_number() OVER w AS seq, abs(x - lag(x) OVER w) AS moving_range,
+                   lag(in_baseline) OVER w AS previous_in_baseline
+            FROM spc_points WINDOW w AS (PARTITION BY {keys} ORDER BY month)),
         limits AS (
             SELECT {keys}, count(*) AS points,
                    avg(x) FILTER (WHERE in_baseline) AS mean,
@@ -111,7 +118,7 @@ def build_spc(cur, keys: str = "measure_id, area") -> None:
                l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
                l.mean + {NEAR_LIMIT} * l.mean_moving_range AS upper_near,
                l.mean - {NEAR_LIMIT} * l.mean_moving_range AS lower_near
-        FROM numbered n JOIN limits l USING ({keys})""")
+        FROM numbered n JOIN limits l USING ({keys}) {tail}""")
     joins = " ".join(
         f"JOIN ({sql(keys)}) {name} USING ({keys}, seq)" for name, sql in RULES.items())
     fired = ", ".join(f"CASE WHEN {name}.flag <> 0 THEN '{name}' END" for name in RULES)
