@@ -21,6 +21,21 @@ STATUS_COLUMNS = [
 ]
 RAG_ORDER = ["red", "amber", "green", "no_data", "no_target"]
 
+# The plan as tables, typed here so that an empty column (a plan with no comparator) is still text.
+PLAN_TABLES = {
+    "plan_measures": """CREATE TEMP TABLE plan_measures (
+        measure_id VARCHAR, priority_id VARCHAR, objective_id VARCHAR, title VARCHAR, unit VARCHAR,
+        direction VARCHAR, aggregation VARCHAR, assess_on VARCHAR, native_months INTEGER, scale DOUBLE,
+        tolerance_value DOUBLE, tolerance_is_percent BOOLEAN, stable_value DOUBLE, stable_is_percent BOOLEAN,
+        baseline_first INTEGER, baseline_last INTEGER, baseline_value DOUBLE, trajectory VARCHAR,
+        spc_first INTEGER, spc_last INTEGER, owner VARCHAR, sort_order INTEGER)""",
+    "plan_targets": """CREATE TEMP TABLE plan_targets (
+        measure_id VARCHAR, seq INTEGER, kind VARCHAR, value DOUBLE, by_month INTEGER, from_month INTEGER,
+        series VARCHAR, area VARCHAR)""",
+    "plan_areas": """CREATE TEMP TABLE plan_areas (
+        area VARCHAR, area_name VARCHAR, area_kind VARCHAR, area_order INTEGER)""",
+}
+
 
 def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     """The plan as three small tables for DuckDB."""
@@ -63,9 +78,13 @@ class Engine:
         self._frames = plan_frames(plan)
 
     def _cursor(self):
+        """A private cursor holding the plan as typed tables (its temporary tables are its own)."""
         cur = self.conn.cursor()
         for name, frame in self._frames.items():
-            cur.register(name, frame)
+            cur.execute(PLAN_TABLES[name])
+            cur.register(f"{name}_frame", frame)
+            cur.execute(f"INSERT INTO {name} SELECT * FROM {name}_frame")
+            cur.unregister(f"{name}_frame")
         return cur
 
     # --- what months there are ---------------------------------------------------------------
@@ -205,14 +224,13 @@ class Engine:
 
     def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
         """SPC over each reported series' monthly points up to the as-of month."""
-        cur.execute("""CREATE OR REPLACE TEMP TABLE spc_points AS
-            SELECT f.measure_id, f.area, f.month, f.value AS x,
+        points = """SELECT f.measure_id, f.area, f.month, f.value AS x,
                    (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline
             FROM figures f
             JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
             JOIN plan_measures m ON m.measure_id = f.measure_id
-            WHERE f.month <= $as_of AND f.value IS NOT NULL""", {"as_of": as_of})
-        spc.build_spc(cur, latest_only=latest_only)
+            WHERE f.month <= $as_of AND f.value IS NOT NULL"""
+        spc.build_spc(cur, points, latest_only=latest_only, params={"as_of": as_of})
 
     def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
         cur.register("anchors_frame", anchors)

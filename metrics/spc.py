@@ -96,18 +96,20 @@ RULES = {
 LATEST_POINT_WINDOW = max(RUN_LENGTH, TREND_LENGTH, 3)
 
 
-def build_spc(cur, keys: str = "measure_id, area", latest_only: bool = False) -> None:
-    """From table `spc_points` (keys, month, x, in_baseline) make `spc_base` (limits per point) and
-    `spc_flags` (each point's flags and the rules that fired). With `latest_only`, the rules run
-    on each series' last few points only: the flags of the latest point are the same, and the
-    scorecard needs no others."""
+def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
+              params: dict | None = None) -> None:
+    """From `points` (a table or a SELECT giving keys, month, x, in_baseline) make `spc_base` (each
+    point with its series' limits) and `spc_flags` (each point's flags and the rules that fired).
+    With `latest_only`, the rules run on each series' last few points only: the flags of the
+    latest point are the same, and the scorecard needs no others."""
     tail = f"WHERE n.seq > l.points - {LATEST_POINT_WINDOW}" if latest_only else ""
+    source = f"({points})" if points.lstrip().upper().startswith("SELECT") else points
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE spc_base AS
         WITH numbered AS (
             SELECT *, row_number() OVER w AS seq, abs(x - lag(x) OVER w) AS moving_range,
                    lag(in_baseline) OVER w AS previous_in_baseline
-            FROM spc_points WINDOW w AS (PARTITION BY {keys} ORDER BY month)),
+            FROM {source} WINDOW w AS (PARTITION BY {keys} ORDER BY month)),
         limits AS (
             SELECT {keys}, count(*) AS points,
                    avg(x) FILTER (WHERE in_baseline) AS mean,
@@ -118,7 +120,7 @@ def build_spc(cur, keys: str = "measure_id, area", latest_only: bool = False) ->
                l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
                l.mean + {NEAR_LIMIT} * l.mean_moving_range AS upper_near,
                l.mean - {NEAR_LIMIT} * l.mean_moving_range AS lower_near
-        FROM numbered n JOIN limits l USING ({keys}) {tail}""")
+        FROM numbered n JOIN limits l USING ({keys}) {tail}""", params or {})
     joins = " ".join(
         f"JOIN ({sql(keys)}) {name} USING ({keys}, seq)" for name, sql in RULES.items())
     fired = ", ".join(f"CASE WHEN {name}.flag <> 0 THEN '{name}' END" for name in RULES)

@@ -1,0 +1,179 @@
+"""Benchmarks: the engine and loader beside a pandas peer and DuckDB's own floor, in one run.
+
+    python benchmarks/run.py [--scale sample|force|national|all] [--quick]
+
+Scales (synthetic data is deterministic; sample is the shipped plan and figures):
+  sample    the shipped Kent plan: 32 measures, 15 areas, 6 years
+  force     150 measures, 14 areas, 20 years of months: about 500,000 figures
+  national  150 measures, 43 forces as areas, 20 years: about 1.5 million figures; without --quick
+            also 43 forces x 14 districts (602 areas): about 22 million figures
+
+Each timing is the median of several runs. Memory is the peak resident size of a fresh process
+that loads the figures and computes every status (so it includes Python, pandas and DuckDB).
+The last lines are `name: value` ratios and results, for scripts to read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import pandas_peer  # noqa: E402
+from benchmarks.synthetic import write_figures, write_plan  # noqa: E402
+from metrics import store  # noqa: E402
+from metrics.engine import Engine  # noqa: E402
+from metrics.loading import load_figures  # noqa: E402
+from metrics.periods import GRAINS  # noqa: E402
+from metrics.plan import load_plan  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / ".cache"
+SCALES = {
+    "sample": None,
+    "force": dict(measures=150, areas=14, months=240),
+    "national": dict(measures=150, areas=43, months=240),
+    "national-districts": dict(measures=150, areas=602, months=240),
+}
+
+
+def timed(work, runs: int) -> tuple[float, object]:
+    """Median seconds of `runs` calls, and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def prepare(scale: str) -> tuple[Path, Path]:
+    """The plan and the long CSV of all figures for a scale, made once and cached."""
+    if SCALES[scale] is None:
+        return ROOT / "config" / "targets.yaml", ROOT / "data" / "sample_figures.csv"
+    folder = CACHE / scale
+    folder.mkdir(parents=True, exist_ok=True)
+    plan, figures = folder / "plan.yaml", folder / "figures.csv"
+    if not figures.exists():
+        print(f"  generating {scale} figures ...", flush=True)
+        write_plan(plan, SCALES[scale]["measures"], SCALES[scale]["areas"])
+        write_figures(figures, **SCALES[scale])
+    return plan, figures
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_engine(scale: str, runs: int, with_peer: bool, queue) -> None:
+    """In a fresh process: load, then every grain's full status, a measure's chart, the floor."""
+    plan_path, figures_path = prepare(scale)
+    plan = load_plan(plan_path)
+    db = CACHE / f"{scale}.duckdb"
+    for suffix in ("", ".wal"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    conn = store.connect(db)
+    rows = sum(1 for _ in open(figures_path)) - 1
+    start = time.perf_counter()
+    load_figures(conn, plan, figures_path)
+    load_seconds = time.perf_counter() - start
+    floor_load, _ = timed(lambda: conn.execute(
+        "CREATE OR REPLACE TEMP TABLE floor_load AS SELECT * FROM read_csv(?, all_varchar = true)",
+        [str(figures_path)]), 1)
+    engine = Engine(conn, plan)
+    as_of = engine.latest_month()
+    result = {"scale": scale, "figures": rows, "load_seconds": load_seconds, "floor_load_seconds": floor_load,
+              "status": {}}
+    for grain in (None, *GRAINS):
+        seconds, frame = timed(lambda: engine.status(as_of, grain, "all"), runs)
+        result["status"][grain or "own"] = seconds
+    force_only, _ = timed(lambda: engine.status(as_of, None, "force"), runs)
+    result["status_force_only"] = force_only
+    first_measure = plan.measures[1].id
+    result["chart_seconds"], _ = timed(lambda: engine.chart(first_measure, as_of, None), runs)
+    result["floor_seconds"], _ = timed(lambda: conn.execute(
+        "SELECT measure_id, area, sum(value), count(*) FROM figures GROUP BY measure_id, area").fetchall(), max(runs, 5))
+    result["engine_peak_mb"] = peak_mb()
+    if with_peer:
+        figures = conn.execute("SELECT measure_id, area, month, value, numerator, denominator FROM figures").df()
+        peer_runs = 1 if rows > 1_000_000 else min(runs, 3)
+        result["peer_seconds"], peer = timed(lambda: pandas_peer.status(figures, plan, as_of), peer_runs)
+        ours = engine.status(as_of, None, "all")
+        merged = ours.merge(peer, on=["measure_id", "area"], suffixes=("", "_peer"))
+        columns = ("rag", "trend", "spc_variation", "spc_assurance")
+        result["peer_mismatches"] = int(sum((merged[c].fillna("-") != merged[f"{c}_peer"].fillna("-")).sum() for c in columns))
+        result["peer_compared"] = len(merged)
+    conn.close()
+    queue.put(result)
+
+
+def run_scale(scale: str, runs: int, with_peer: bool) -> dict:
+    prepare(scale)  # generate outside the measured process
+    queue = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(target=measure_engine, args=(scale, runs, with_peer, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def report(result: dict) -> None:
+    s = result
+    print(f"\n== {s['scale']}: {s['figures']:,} figures")
+    print(f"  load (our loader)        {s['load_seconds']:8.2f} s   {s['figures'] / s['load_seconds']:>12,.0f} rows/s")
+    print(f"  load floor (read_csv)    {s['floor_load_seconds']:8.2f} s   {s['figures'] / s['floor_load_seconds']:>12,.0f} rows/s"
+          f"   loader / floor = {s['load_seconds'] / s['floor_load_seconds']:.1f}x")
+    for grain, seconds in s["status"].items():
+        print(f"  full status, {grain:<10}  {seconds:8.3f} s   (every measure and area)")
+    print(f"  status, force only       {s['status_force_only']:8.3f} s")
+    print(f"  one measure's chart      {s['chart_seconds']:8.3f} s   (all areas, with SPC)")
+    print(f"  floor: one GROUP BY      {s['floor_seconds']:8.4f} s   engine / floor = {s['status']['own'] / s['floor_seconds']:.0f}x")
+    if "peer_seconds" in s:
+        print(f"  pandas peer (groupby)    {s['peer_seconds']:8.3f} s   pandas / engine = {s['peer_seconds'] / s['status']['own']:.1f}x"
+              f"   ({s['peer_mismatches']} status differences in {s['peer_compared']:,} series)")
+    print(f"  peak memory              {s['engine_peak_mb']:8.0f} MB")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=("sample", "force", "national", "all"), default="force")
+    parser.add_argument("--quick", action="store_true", help="fewer runs; no 22-million-figure variant")
+    parser.add_argument("--runs", type=int, help="runs per timing (default 5, or 3 with --quick)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 5)
+    scales = ["sample", "force", "national"] if args.scale == "all" else [args.scale]
+    if "national" in scales and not args.quick:
+        scales.append("national-districts")
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; runs per timing: {runs}")
+    results = []
+    for scale in scales:
+        result = run_scale(scale, runs, with_peer=scale != "sample")
+        report(result)
+        results.append(result)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    print()
+    for r in results:
+        name = r["scale"].replace("-", "_")
+        if "peer_seconds" in r:
+            print(f"{name}_pandas_over_engine: {r['peer_seconds'] / r['status']['own']:.1f}")
+        print(f"{name}_engine_over_floor: {r['status']['own'] / r['floor_seconds']:.1f}")
+        print(f"{name}_loader_over_read_csv: {r['load_seconds'] / r['floor_load_seconds']:.1f}")
+        print(f"{name}_status_seconds: {r['status']['own']:.3f}")
+        print(f"{name}_load_rows_per_second: {r['figures'] / r['load_seconds']:.0f}")
+        print(f"{name}_peak_memory_mb: {r['engine_peak_mb']:.0f}")
+        if "peer_mismatches" in r:
+            print(f"{name}_peer_status_differences: {r['peer_mismatches']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
