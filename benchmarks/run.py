@@ -119,6 +119,27 @@ def run_scale(scale: str, runs: int, with_peer: bool) -> dict:
     queue = multiprocessing.get_context("spawn").Queue()
     process = multiprocessing.get_context("spawn").Process(target=measure_engine, args=(scale, runs, with_peer, queue))
     process.start()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Exception:  # queue.Empty: is the worker still alive?
+            if not process.is_alive():
+                raise SystemExit(f"the {scale} benchmark failed (exit code {process.exitcode}); see above")
+    process.join()
+    return result
+
+
+def measure_pages_in_process(runs: int, queue) -> None:
+    from benchmarks.pages import measure_pages
+    queue.put(measure_pages(runs))
+
+
+def run_pages(runs: int):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=measure_pages_in_process, args=(runs, queue))
+    process.start()
     result = queue.get()
     process.join()
     return result
@@ -158,8 +179,13 @@ def main(argv=None) -> int:
         result = run_scale(scale, runs, with_peer=scale != "sample")
         report(result)
         results.append(result)
+    pages = None
+    if "sample" in scales:
+        from benchmarks.pages import report as report_pages
+        pages = run_pages(runs)
+        report_pages(pages)
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).write_text(json.dumps({"scales": results, "pages": pages}, indent=2))
     print()
     for r in results:
         name = r["scale"].replace("-", "_")
@@ -172,6 +198,8 @@ def main(argv=None) -> int:
         print(f"{name}_peak_memory_mb: {r['engine_peak_mb']:.0f}")
         if "peer_mismatches" in r:
             print(f"{name}_peer_status_differences: {r['peer_mismatches']}")
+    if pages:
+        print(f"slowest_page_callback_ms: {max(max(first, later) for _, first, later in pages) * 1000:.0f}")
     return 0
 
 

@@ -51,14 +51,16 @@ def write_plan(path: Path, measures: int, areas: int) -> Path:
     return path
 
 
-def figures_frame(measures: int, areas: int, months: int, first: str = "2000-04", seed: int = 7) -> pd.DataFrame:
+def figures_frame(measures: int, areas: int, months: int, first: str = "2000-04", seed: int = 7,
+                  measure_range: range | None = None) -> pd.DataFrame:
     """Long-shape figures for every measure, area and month: measure_id, period, area, value,
     numerator, denominator (the last two for ratio measures)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if measure_range is None else seed * 1000 + measure_range.start)
     start = month_index(int(first[:4]), int(first[5:7]))
     periods = np.array([month_label(start + i) for i in range(months)])
     area_codes = np.array(["force"] + [f"area{a:02d}" for a in range(1, areas)])
-    m_idx, a_idx, t_idx = np.meshgrid(np.arange(measures), np.arange(areas), np.arange(months), indexing="ij")
+    chosen = np.arange(measures) if measure_range is None else np.array(measure_range)
+    m_idx, a_idx, t_idx = np.meshgrid(chosen, np.arange(areas), np.arange(months), indexing="ij")
     m_idx, a_idx, t_idx = m_idx.ravel(), a_idx.ravel(), t_idx.ravel()
     kind = np.array([KINDS[m % len(KINDS)] for m in range(measures)])[m_idx]
     season = 1 + 0.1 * np.cos(2 * np.pi * (t_idx % 12) / 12)
@@ -75,5 +77,10 @@ def figures_frame(measures: int, areas: int, months: int, first: str = "2000-04"
 
 
 def write_figures(path: Path, measures: int, areas: int, months: int, **options) -> Path:
-    figures_frame(measures, areas, months, **options).to_csv(path, index=False)
+    """Write in slices of measures, so even 22 million figures never sit in memory at once."""
+    step = max(1, 2_000_000 // (areas * months))
+    with open(path, "w", newline="") as handle:
+        for start in range(0, measures, step):
+            chunk = figures_frame(measures, areas, months, measure_range=range(start, min(start + step, measures)), **options)
+            chunk.to_csv(handle, index=False, header=start == 0)
     return path

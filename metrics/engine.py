@@ -8,6 +8,7 @@ another on a private cursor, so each can be read and tested on its own:
 """
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from metrics import spc, targets
@@ -69,22 +70,48 @@ def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     return {"plan_measures": measures, "plan_targets": target_frame, "plan_areas": areas}
 
 
+def _create_plan_tables(conn, frames: dict, prefix: str) -> None:
+    for name, frame in frames.items():
+        ddl = PLAN_TABLES[name]
+        conn.execute(ddl.replace("CREATE TEMP TABLE ", f"CREATE TABLE {prefix}") if prefix else ddl)
+        conn.register(f"{name}_frame", frame)
+        conn.execute(f"INSERT INTO {prefix}{name} SELECT * FROM {name}_frame")
+        conn.unregister(f"{name}_frame")
+
+
 class Engine:
     """Status and charts for one plan over one figures store connection."""
 
     def __init__(self, conn, plan: Plan):
         self.conn = conn
         self.plan = plan
+        # The plan's tables live in an in-memory database attached to the connection, made once
+        # and shared by every cursor; each cursor's own steps are its temporary tables.
+        # A read-only connection cannot attach one, so there each cursor makes its own copy.
         self._frames = plan_frames(plan)
+        self._catalog = f"plan_{id(self):x}"
+        try:
+            conn.execute(f"ATTACH ':memory:' AS {self._catalog}")
+        except duckdb.Error:
+            self._catalog = None
+        else:
+            _create_plan_tables(conn, self._frames, f"{self._catalog}.")
+
+    def __del__(self):
+        if self._catalog:
+            try:
+                self.conn.execute(f"DETACH {self._catalog}")
+            except Exception:
+                pass  # the connection may already be closed
 
     def _cursor(self):
-        """A private cursor holding the plan as typed tables (its temporary tables are its own)."""
+        """A private cursor that sees the plan's tables under their plain names."""
         cur = self.conn.cursor()
-        for name, frame in self._frames.items():
-            cur.execute(PLAN_TABLES[name])
-            cur.register(f"{name}_frame", frame)
-            cur.execute(f"INSERT INTO {name} SELECT * FROM {name}_frame")
-            cur.unregister(f"{name}_frame")
+        if self._catalog is None:
+            _create_plan_tables(cur, self._frames, "")
+        else:
+            for name in PLAN_TABLES:
+                cur.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {self._catalog}.{name}")
         return cur
 
     # --- what months there are ---------------------------------------------------------------
@@ -311,7 +338,7 @@ _PRORATE = ("CASE WHEN m.aggregation = 'sum' AND coalesce(r.target_kind, '') <> 
 _BASELINE_PRORATE = "CASE WHEN m.aggregation = 'sum' THEN a.months_expected::DOUBLE / m.native_months ELSE 1 END"
 
 STATUS_SQL = f"""
-WITH cur AS (
+WITH cur AS MATERIALIZED (
   SELECT a.*, r.target_native * {_PRORATE} AS target, r.target_kind,
          b.baseline_native * {_BASELINE_PRORATE} AS baseline,
          CASE WHEN m.tolerance_is_percent THEN abs(r.target_native * {_PRORATE}) * m.tolerance_value / 100

@@ -23,7 +23,6 @@ from metrics.plan import Plan
 
 ACCEPTED_VALUES = "accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a"
 LONG_REQUIRED = ("measure_id", "period")
-MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -300,8 +299,11 @@ def _number_sql(text: str, decimal_comma: bool = False) -> str:
     sign = (f"CASE WHEN regexp_extract(lower({text}), '{NUMBER_PATTERN}', 1) = '-' "
             f"OR regexp_extract(lower({text}), '{NUMBER_PATTERN}', 2) = '-' THEN -1 ELSE 1 END")
     multiplier = f"CASE {suffix} WHEN 'k' THEN 1e3 WHEN 'm' THEN 1e6 WHEN 'bn' THEN 1e9 ELSE 1 END"
-    return (f"CASE WHEN regexp_matches(lower({text}), '{NUMBER_PATTERN}') "
-            f"THEN {sign} * TRY_CAST(replace({body}, ',', '') AS DOUBLE) * {multiplier} END")
+    written = (f"CASE WHEN regexp_matches(lower({text}), '{NUMBER_PATTERN}') "
+               f"THEN {sign} * TRY_CAST(replace({body}, ',', '') AS DOUBLE) * {multiplier} END")
+    # Most figures are plain numbers: cast those directly and keep the patterns for the rest.
+    plain = f"TRY_CAST({text} AS DOUBLE)"
+    return f"CASE WHEN isfinite({plain}) AND NOT contains(lower({text}), 'e') THEN {plain} ELSE {written} END"
 
 
 def _hours_sql(text: str) -> str:
@@ -504,8 +506,6 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
     size = path.stat().st_size
     if size == 0:
         raise FiguresError(name, [FigureProblem(name, 1, "-", "the file is empty")])
-    if size > MAX_FILE_BYTES:
-        raise FiguresError(name, [FigureProblem(name, 0, "-", f"the file is {size // 2**20} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")])
     content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     reading = _Reading([])
     try:
@@ -552,13 +552,15 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
             FROM figures f JOIN compared c USING (measure_id, area, month) WHERE c.change = 'revised'""",
                      {"load_id": load_id})
         conn.execute("""
+            UPDATE figures f SET value = c.value, numerator = c.numerator, denominator = c.denominator,
+                   not_applicable = c.not_applicable, note = c.note, load_id = $load_id
+            FROM compared c
+            WHERE c.change = 'revised' AND f.measure_id = c.measure_id AND f.area = c.area AND f.month = c.month""",
+                     {"load_id": load_id})
+        conn.execute("""
             INSERT INTO figures
             SELECT measure_id, area, month, value, numerator, denominator, not_applicable, note, $load_id
-            FROM compared WHERE change <> 'unchanged'
-            ON CONFLICT (measure_id, area, month) DO UPDATE SET
-                value = excluded.value, numerator = excluded.numerator, denominator = excluded.denominator,
-                not_applicable = excluded.not_applicable, note = excluded.note, load_id = excluded.load_id""",
-                     {"load_id": load_id})
+            FROM compared WHERE change = 'added'""", {"load_id": load_id})
         conn.execute(
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
             [load_id, Path(name).name, content_hash, shape, result.added, result.revised, result.unchanged,

@@ -7,6 +7,7 @@ Every change to the store happens inside `transaction()`: it all lands, or none 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -108,6 +109,9 @@ def connect(db_path: str | Path = DEFAULT_DB, read_only: bool = False, wait_seco
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+    # A ceiling on DuckDB's memory: beyond it, big sorts and joins spill to disk instead.
+    conn.execute(f"SET memory_limit = '{os.environ.get('METRICS_MEMORY_LIMIT', '1536MB')}'")
+    conn.execute("SET enable_progress_bar = false")
     if not read_only:
         conn.execute(SCHEMA)
     return conn
