@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import Input, Output, callback
 
-from callbacks.scorecard import _grain
+from layouts.header import chosen_grain
 from layouts.components import RAG, query
 from metrics import service
 from metrics.periods import month_label
@@ -16,13 +16,13 @@ CELL_CLASSES = {f"cell-{key}": f"params.value && params.value.endsWith('{word}')
 def show_areas(as_of, grain):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
-    frame = service.status(source, as_of, _grain(grain), "all")
+    frame = service.status(source, as_of, chosen_grain(grain), "all")
     frame = frame[frame["area_kind"] != "comparator"]
     measures = [m for m in plan.measures if m.id in set(frame["measure_id"])]
     rows = []
     for area in [a for a in plan.areas if a.code in set(frame["area"])]:
         cells = frame[frame["area"] == area.code].set_index("measure_id")
-        link = f"[{area.name}](/{query(as_of=month_label(as_of) if as_of else None, grain=_grain(grain), area=area.code)})"
+        link = f"[{area.name}](/{query(as_of=month_label(as_of) if as_of else None, grain=chosen_grain(grain), area=area.code)})"
         row = {"area": link, "area_name": area.name}
         for measure in measures:
             rag = cells["rag"].get(measure.id)

@@ -7,6 +7,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from layouts.components import fmt, query, spc_figure, status_badge, trend_text, variation_text
 from metrics import board, service
 from metrics.periods import month_label
+from metrics.workflow import WorkflowError
 
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
@@ -77,15 +78,16 @@ def show_actions(_message, _quarter):
 
 @callback(
     Output("action-message", "children"),
-    Input("action-raise", "n_clicks"), Input("action-discharge", "n_clicks"),
+    Input("action-raise", "n_clicks"), Input("action-update", "n_clicks"), Input("action-discharge", "n_clicks"),
     State("action-meeting", "value"), State("action-text", "value"), State("action-owner", "value"),
     State("action-due", "value"), State("action-measures", "value"),
-    State("action-id", "value"), State("action-note", "value"), State("action-editor", "value"),
+    State("action-id", "value"), State("action-new-owner", "value"), State("action-new-due", "value"),
+    State("action-note", "value"), State("action-editor", "value"),
     prevent_initial_call=True,
 )
-def change_actions(_raise, _discharge, meeting, text, owner, due, measures, action_id, note, editor):
+def change_actions(_raise, _update, _discharge, meeting, text, owner, due, measures, action_id, new_owner, new_due,
+                   note, editor):
 
-    from metrics.workflow import WorkflowError
     source = service.Source.from_environment()
     try:
         if ctx.triggered_id == "action-raise":
@@ -93,7 +95,11 @@ def change_actions(_raise, _discharge, meeting, text, owner, due, measures, acti
                                           measures=measures or [], raised_by=owner or "board")
             return dbc.Alert(f"Action {number} raised.", color="success")
         if not action_id:
-            return dbc.Alert("Give the action number to discharge.", color="warning")
+            return dbc.Alert("Give the action number.", color="warning")
+        if ctx.triggered_id == "action-update":
+            service.update_action(source, int(action_id), editor or "board", owner=new_owner or None,
+                                  due_date=new_due or None)
+            return dbc.Alert(f"Action {int(action_id)} updated.", color="success")
         service.update_action(source, int(action_id), editor or "board", status="discharged", discharge_note=note)
         return dbc.Alert(f"Action {int(action_id)} discharged.", color="success")
     except WorkflowError as err:

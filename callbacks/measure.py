@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
-from callbacks.scorecard import _grain
+from layouts.header import chosen_grain
 from layouts.components import (RAG, assurance_text, fmt, spc_figure, status_badge, trend_text,
                                 variation_text)
-from metrics import service
-from metrics.periods import month_label
+from metrics import board, service
+from metrics.periods import month_label, period_window
+from metrics.workflow import WorkflowError
 
 RAG_BAR_COLOURS = {"green": "#1e7b34", "amber": "#b35c00", "red": "#b02a37", "no_target": "#6c757d", "no_data": "#adb5bd"}
 DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "No good direction"}
@@ -46,7 +47,6 @@ def area_bars(frame, measure) -> html.Div:
                          annotation_text="Target")
     figure.update_layout(height=60 + 26 * len(rows), margin=dict(l=10, r=60, t=20, b=30),
                          template="plotly_white", yaxis=dict(autorange="reversed"))
-    from dash import dcc
     return dcc.Graph(figure=figure, id="measure-area-chart", config={"displayModeBar": False})
 
 
@@ -76,10 +76,10 @@ def show_measure(measure_id, as_of, grain, area):
     plan = service.plan_for(source)
     measure = plan.measure(measure_id)
     area = area or "force"
-    everywhere = service.status(source, as_of, _grain(grain), "all")
+    everywhere = service.status(source, as_of, chosen_grain(grain), "all")
     rows = everywhere[(everywhere["measure_id"] == measure_id) & (everywhere["area"] == area)]
     if rows.empty:
-        rows = service.status(source, as_of, _grain(grain), area)
+        rows = service.status(source, as_of, chosen_grain(grain), area)
         rows = rows[rows["measure_id"] == measure_id]
     row = next(rows.itertuples())
     status = html.Div([
@@ -95,11 +95,10 @@ def show_measure(measure_id, as_of, grain, area):
 
 
 def _quarter_end(as_of):
-    from metrics.periods import period_window
-    plan = service.plan_for(service.Source.from_environment())
+    """Commentary is per quarter: the quarter holding the as-of month."""
     source = service.Source.from_environment()
     as_of = as_of if as_of is not None else max(service.months(source))
-    return period_window(as_of, "quarter", plan.year_start_month)[1]
+    return period_window(as_of, "quarter", service.plan_for(source).year_start_month)[1]
 
 
 @callback(
@@ -109,7 +108,6 @@ def _quarter_end(as_of):
 def show_commentary(measure_id, as_of, _saved):
     if not measure_id:
         return no_update
-    from metrics import board
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     quarter_end = _quarter_end(as_of)
@@ -139,7 +137,6 @@ def show_commentary(measure_id, as_of, _saved):
     State("measure-commentary-author", "value"), prevent_initial_call=True,
 )
 def save_commentary(_clicks, measure_id, as_of, text, author):
-    from metrics.workflow import WorkflowError
     try:
         version = service.save_commentary(service.Source.from_environment(), measure_id, _quarter_end(as_of), text, author)
     except WorkflowError as err:

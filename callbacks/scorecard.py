@@ -6,16 +6,12 @@ from dash import Input, Output, callback, dcc, html
 
 from layouts.components import (RAG, assurance_text, fmt, query, sparkline, status_badge, trend_text,
                                 variation_text)
-from layouts.header import OWN_GRAIN
+from layouts.header import chosen_grain
 from metrics import service
 from metrics.periods import GRAIN_NAMES, month_label, month_name
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
            "Last 24 months", "Last figures"]
-
-
-def _grain(grain):
-    return None if grain in (None, OWN_GRAIN) else grain
 
 
 def count_badges(frame) -> list:
@@ -68,7 +64,7 @@ def grouped_table(frame, plan, sparks, choices) -> dbc.Table:
 def show_scorecard(as_of, grain, area, priority, owner, statuses):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
-    frame = service.status(source, as_of, _grain(grain), area or "force")
+    frame = service.status(source, as_of, chosen_grain(grain), area or "force")
     if frame.empty:
         return html.P("No figures are loaded yet."), [], ""
     as_of = as_of or int(frame["last_month"].max())
@@ -81,10 +77,10 @@ def show_scorecard(as_of, grain, area, priority, owner, statuses):
         shown = shown[shown["owner"] == owner]
     if statuses:
         shown = shown[shown["rag"].isin(statuses)]
-    grain_words = GRAIN_NAMES.get(_grain(grain), "each measure at the period its targets are set for")
+    grain_words = GRAIN_NAMES.get(chosen_grain(grain), "each measure at the period its targets are set for")
     caption = (f"{plan.area_name(area or 'force')}, as of {month_name(as_of)}; {grain_words.lower()}. "
                f"Showing {len(shown)} of {len(frame)} measures.")
-    choices = {"as_of": month_label(as_of), "grain": _grain(grain), "area": None if area == "force" else area}
+    choices = {"as_of": month_label(as_of), "grain": chosen_grain(grain), "area": None if area == "force" else area}
     if shown.empty:
         return html.P("No measures match these filters.", className="empty"), counts, caption
     return grouped_table(shown, plan, sparks, choices), counts, caption

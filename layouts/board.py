@@ -10,17 +10,16 @@ from metrics import board, service
 dash.register_page(__name__, path="/board", name="Board review", title="Board review - police performance", order=2)
 
 
-def layout(quarter=None, **_query):
+def layout(**_query):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     ends = board.quarter_ends(service.months(source), plan.year_start_month)
     options = [{"label": board.quarter_name(e, plan.year_start_month), "value": e} for e in ends]
-    chosen = next((e for e in ends if board.quarter_name(e, plan.year_start_month).replace("/", "-").replace(" ", "-") == quarter), None)
     return html.Div([
         html.H1("Board review", className="page-title"),
         dbc.Row([dbc.Col([html.Label("Quarter", htmlFor="board-quarter", className="form-label"),
                           dcc.Dropdown(id="board-quarter", options=options, clearable=False,
-                                       value=chosen or (options[0]["value"] if options else None))], md=3),
+                                       value=options[0]["value"] if options else None)], md=3),
                  dbc.Col([dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
                           dbc.Button("Download board pack (HTML)", id="board-pack-html", color="secondary", outline=True),
                           dcc.Loading(dcc.Download(id="board-pack-download"), type="dot")],
@@ -53,15 +52,20 @@ def layout(quarter=None, **_query):
             ], className="g-2"),
             dbc.Button("Raise action", id="action-raise", color="primary", className="mt-2"),
             html.Hr(),
-            html.H3("Discharge an action", className="h6"),
+            html.H3("Update or discharge an action", className="h6"),
             dbc.Row([
                 dbc.Col([html.Label("Action number", htmlFor="action-id", className="form-label"),
-                         dbc.Input(id="action-id", type="number", min=1, step=1)], md=2),
+                         dbc.Input(id="action-id", type="number", min=1, step=1)], md=1),
+                dbc.Col([html.Label("New owner", htmlFor="action-new-owner", className="form-label"),
+                         dbc.Input(id="action-new-owner", placeholder="unchanged")], md=2),
+                dbc.Col([html.Label("New due date", htmlFor="action-new-due", className="form-label"),
+                         dbc.Input(id="action-new-due", type="date")], md=2),
                 dbc.Col([html.Label("How it was discharged", htmlFor="action-note", className="form-label"),
-                         dbc.Input(id="action-note")], md=6),
+                         dbc.Input(id="action-note")], md=3),
                 dbc.Col([html.Label("Your name", htmlFor="action-editor", className="form-label"),
                          dbc.Input(id="action-editor")], md=2),
-                dbc.Col(dbc.Button("Discharge", id="action-discharge", color="secondary", className="mt-4"), md=2),
+                dbc.Col([dbc.Button("Update", id="action-update", color="secondary", outline=True, className="mt-4 me-1"),
+                         dbc.Button("Discharge", id="action-discharge", color="secondary", className="mt-4")], md=2),
             ], className="g-2"),
             html.Div(id="action-message", role="status", className="mt-2"),
         ]), className="mb-3"),

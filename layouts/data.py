@@ -16,7 +16,9 @@ def layout(**_query):
         html.P(["CSV or Excel (.xlsx), long (measure_id, period, area, value) or wide (measure_id, area, "
                 "then one column per month). Nothing is loaded until you confirm; a file with any problem "
                 f"loads nothing. Up to {UPLOAD_LIMIT_BYTES // 2**20} MB a file."], className="text-muted"),
-        dcc.Upload(id="data-upload", multiple=True, max_size=UPLOAD_LIMIT_BYTES,
+        # No size limit in the browser: it would drop a big file without a word. The server refuses
+        # it with a message instead.
+        dcc.Upload(id="data-upload", multiple=True,
                    children=html.Div(["Drag and drop figures files here, or ", html.U("choose files")]),
                    className="upload-zone", style_active={"borderColor": "#0b5ed7"}),
         dcc.Store(id="data-staged"),

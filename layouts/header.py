@@ -11,6 +11,11 @@ OWN_GRAIN = "own"
 NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board"), ("Data", "/data")]
 
 
+def chosen_grain(grain: str | None) -> str | None:
+    """The grain picked in the header, or None for each measure at its own."""
+    return None if grain in (None, OWN_GRAIN) else grain
+
+
 def month_options() -> list[dict]:
     source = service.Source.from_environment()
     return [{"label": month_name(m), "value": m} for m in reversed(service.months(source))]

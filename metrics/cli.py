@@ -59,6 +59,8 @@ def load_command(args) -> int:
             prefix = "would load (dry run): " if args.dry_run else ""
             print(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
             if args.dry_run:
+                for row in result.by_measure.itertuples():
+                    print(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
                 for row in result.changes.itertuples():
                     print(f"  revised {row.measure_id} {row.area} {row.period}: {_number(row.old_value)} -> {_number(row.new_value)}")
     finally:

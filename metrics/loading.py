@@ -57,6 +57,7 @@ class LoadResult:
     dry_run: bool
     load_id: int | None = None
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # revised rows: old -> new
+    by_measure: pd.DataFrame = field(default_factory=pd.DataFrame)  # added, revised, unchanged per measure
 
     def summary(self) -> str:
         return f"added {self.added}, revised {self.revised}, unchanged {self.unchanged}"
@@ -540,8 +541,13 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
             WHERE change = 'revised' ORDER BY measure_id, area, month""").df()
         if not changes.empty:
             changes["period"] = changes["month"].map(month_label)
+        by_measure = conn.execute("""
+            SELECT measure_id, count(*) FILTER (WHERE change = 'added') AS added,
+                   count(*) FILTER (WHERE change = 'revised') AS revised,
+                   count(*) FILTER (WHERE change = 'unchanged') AS unchanged
+            FROM compared GROUP BY measure_id ORDER BY measure_id""").df()
         result = LoadResult(name, shape, counts.get("added", 0), counts.get("revised", 0),
-                            counts.get("unchanged", 0), dry_run, changes=changes)
+                            counts.get("unchanged", 0), dry_run, changes=changes, by_measure=by_measure)
         if dry_run:
             return result
         load_id = conn.execute("SELECT nextval('load_ids')").fetchone()[0]

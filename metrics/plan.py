@@ -6,12 +6,12 @@ allowed. A plan with any problem is refused whole.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
-from metrics.periods import PeriodError, parse_month, parse_month_range
+from metrics.periods import PeriodError, month_label, parse_month, parse_month_range
 
 UNITS = ("percent", "count", "hours", "seconds", "rate", "currency", "ratio")
 DIRECTIONS = ("higher", "lower", "neutral")
@@ -52,7 +52,6 @@ class Baseline:
 
     @property
     def label(self) -> str:
-        from metrics.periods import month_label
         if self.first is None:
             return "published value"
         if self.first == self.last:
@@ -488,7 +487,7 @@ def load_plan(paths) -> Plan:
             if target.area is not None and target.area not in codes:
                 check.problem(raw, "targets", f"measure {measure.id}", f'target area "{target.area}" is not an area code')
         if measure.tolerance is None:
-            measure = _replace(measure, tolerance=default_tolerance)
+            measure = replace(measure, tolerance=default_tolerance)
         measures.append(measure)
     for measure_id in state["crime_types"].values():
         if measure_id not in state["measure_ids"]:
@@ -500,8 +499,3 @@ def load_plan(paths) -> Plan:
     return Plan(plan_id, title, year_start, default_tolerance, tuple(areas), tuple(state["priorities"]),
                 tuple(state["objectives"]), tuple(measures), tuple(str(p) for p in paths),
                 state["crime_types"])
-
-
-def _replace(measure: Measure, **changes) -> Measure:
-    from dataclasses import replace
-    return replace(measure, **changes)

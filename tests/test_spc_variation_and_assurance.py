@@ -56,3 +56,29 @@ def test_assurance_compares_the_target_with_the_process_limits(tmp_path, status_
 def test_assurance_is_reversed_for_lower_is_better(tmp_path, status_of):
     assert latest(tmp_path, status_of, STEADY, "lower", 80)["spc_assurance"] == "fail"
     assert latest(tmp_path, status_of, STEADY, "lower", 120)["spc_assurance"] == "pass"
+
+
+def test_the_scorecard_reads_the_same_signals_as_the_full_chart(tmp_path):
+    """The scorecard runs the rules on each series' last points only; on the shipped sample its
+    verdict must match the full chart's latest point for every measure and area."""
+    from pathlib import Path
+
+    from metrics import store
+    from metrics.engine import Engine
+    from metrics.loading import load_figures
+    from metrics.plan import load_plan
+
+    root = Path(__file__).resolve().parent.parent
+    plan = load_plan(root / "config" / "targets.yaml")
+    conn = store.connect(tmp_path / "s.duckdb")
+    load_figures(conn, plan, root / "data" / "sample_figures.csv")
+    engine = Engine(conn, plan)
+    status = engine.status(None, None, "all").set_index(["measure_id", "area"])
+    charts = engine.chart(None, None, None)
+    latest = charts.sort_values("month").groupby(["measure_id", "area"]).tail(1).set_index(["measure_id", "area"])
+    assert len(latest) == len(status) - 0 or len(latest) > 100
+    for key, point in latest.iterrows():
+        row = status.loc[key]
+        assert bool(row["spc_upper_limit"] == pytest.approx(point["upper_limit"])), key
+        fired = set(filter(None, (point["rules"] or "").split(", ")))
+        assert fired == set(filter(None, (row["spc_rules"] or "").split(", "))), key
