@@ -6,6 +6,7 @@ callbacks in callbacks/. The header's choices (as-of month, grain, area) live in
 from __future__ import annotations
 
 import os
+import threading
 
 import dash
 import dash_bootstrap_components as dbc
@@ -23,6 +24,7 @@ app = dash.Dash(
 server = app.server
 
 import callbacks  # noqa: E402,F401  (registers every page's callbacks)
+from metrics import service  # noqa: E402
 
 app.layout = html.Div([
     dcc.Location(id="url", refresh=False),
@@ -30,6 +32,10 @@ app.layout = html.Div([
     header(),
     dbc.Container(dash.page_container, id="main", fluid=True, className="page"),
 ])
+
+# Compute the likeliest first views while the server starts, so first visitors wait for nothing.
+if os.environ.get("METRICS_WARM_UP", "1") != "0":
+    threading.Thread(target=service.warm_up, args=(service.Source.from_environment(),), daemon=True).start()
 
 if __name__ == "__main__":
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

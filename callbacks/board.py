@@ -8,6 +8,7 @@ from layouts.components import fmt, query, spc_figure, status_badge, trend_text,
 from metrics import board, service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
+from metrics.formats import records
 
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
@@ -27,7 +28,7 @@ def show_board(quarter_end, area):
     name = board.quarter_name(quarter_end, plan.year_start_month)
     previous = board.quarter_name(quarter_end - 3, plan.year_start_month)
     moved = frame["movement"].value_counts()
-    notes = dict(service.commentary(source, quarter_end)[["measure_id", "text"]].itertuples(index=False))
+    notes = dict(zip(*service.commentary(source, quarter_end)[["measure_id", "text"]].to_dict("list").values()))
     summary = html.P([html.Strong(f"{name} against {previous}, {plan.area_name(area)}: "),
                       f"{int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse, "
                       f"{int(moved.get('unchanged', 0))} unchanged; {int(frame['exception'].sum())} exceptions."])
@@ -42,12 +43,13 @@ def show_board(quarter_end, area):
         html.Td(fmt(r.actual, r.unit), className="num"), html.Td(fmt(r.target, r.unit), className="num"),
         html.Td(trend_text(r.trend)), html.Td(variation_text(r.spc_variation)),
         html.Td(notes.get(r.measure_id, ""), className="small commentary-cell"),
-    ], className="board-row") for r in frame.itertuples()])
+    ], className="board-row") for r in records(frame)])
     table = dbc.Table([header, body], hover=True, responsive=True, id="board-table", className="board")
     exceptions = []
-    for r in frame[frame["exception"]].itertuples():
+    charts = service.chart(source, None, quarter_end, area)  # every measure's chart in one computation
+    for r in records(frame[frame["exception"]]):
         measure = plan.measure(r.measure_id)
-        chart = service.chart(source, r.measure_id, quarter_end, area)
+        chart = charts[charts["measure_id"] == r.measure_id]
         exceptions.append(dbc.Card(dbc.CardBody([
             html.H3(r.measure, className="h5"),
             html.P([status_badge(r.rag), f" Why listed: {r.exception_reasons}."], className="mb-1"),
@@ -70,7 +72,7 @@ def show_actions(_message, _quarter):
         html.Td(f"{a.due_date:%d %b %Y}"), html.Td(", ".join(a.measures)),
         html.Td([html.Span(state_words[a.state], className=f"action-{a.state}"),
                  html.Div(a.discharge_note, className="small text-muted") if a.discharge_note else None]),
-    ]) for a in actions.itertuples()]
+    ]) for a in records(actions)]
     head = ["No.", "Raised", "Action", "Owner", "Due", "Measures", "Status"]
     return dbc.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(rows)],
                      size="sm", striped=True, id="board-actions-table")

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 
 from metrics import service
-from metrics.formats import fmt
+from metrics.formats import fmt, records
 from metrics.loading import FiguresError
 
 
@@ -19,7 +19,7 @@ def problems_table(error: FiguresError) -> dbc.Table:
 
 def revisions_table(changes) -> dbc.Table:
     rows = [html.Tr([html.Td(r.measure_id), html.Td(r.area), html.Td(r.period), html.Td(fmt(r.old_value)),
-                     html.Td(fmt(r.new_value))]) for r in changes.head(200).itertuples()]
+                     html.Td(fmt(r.new_value))]) for r in records(changes.head(200))]
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("Measure", "Area", "Period", "Held now", "New value")])),
                       html.Tbody(rows)], size="sm", bordered=True, className="revisions-table")
 
@@ -90,7 +90,7 @@ def show_history(_):
     rows = [html.Tr([html.Td(r.load_id), html.Td(f"{r.loaded_at:%d %b %Y %H:%M}"), html.Td(r.file_name),
                      html.Td(r.shape or ""), html.Td(r.rows_added), html.Td(r.rows_revised), html.Td(r.rows_unchanged),
                      html.Td(r.loaded_by), html.Td(html.Code(r.content_hash[:12]), title=r.content_hash)])
-            for r in history.itertuples()]
+            for r in records(history)]
     head = ["Load", "When", "File", "Shape", "Added", "Revised", "Unchanged", "Who", "Content hash"]
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], size="sm", striped=True,
                      id="data-history-table")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from layouts.header import chosen_grain
@@ -11,6 +10,7 @@ from layouts.components import (RAG, assurance_text, fmt, spc_figure, status_bad
 from metrics import board, service
 from metrics.periods import month_label, period_window
 from metrics.workflow import WorkflowError
+from metrics.formats import records
 
 RAG_BAR_COLOURS = {"green": "#1e7b34", "amber": "#b35c00", "red": "#b02a37", "no_target": "#6c757d", "no_data": "#adb5bd"}
 DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "No good direction"}
@@ -37,16 +37,21 @@ def area_bars(frame, measure) -> html.Div:
         "actual", ascending=measure.direction == "lower")
     if len(rows) <= 1:
         return html.P("This measure is held for the whole force only.", className="text-muted")
-    labels = [f"{RAG[r][0]}" for r in rows["rag"]]
-    figure = go.Figure(go.Bar(
-        y=rows["area_name"], x=rows["actual"], orientation="h", text=labels, textposition="outside",
-        marker_color=[RAG_BAR_COLOURS[r] for r in rows["rag"]],
-        hovertemplate="%{y}: %{x:,.1f} (%{text})<extra></extra>"))
+    figure = {
+        "data": [{"type": "bar", "orientation": "h", "y": rows["area_name"].tolist(), "x": rows["actual"].tolist(),
+                  "text": [RAG[r][0] for r in rows["rag"]], "textposition": "outside",
+                  "marker": {"color": [RAG_BAR_COLOURS[r] for r in rows["rag"]]},
+                  "hovertemplate": "%{y}: %{x:,.1f} (%{text})<extra></extra>"}],
+        "layout": {"height": 60 + 26 * len(rows), "margin": {"l": 10, "r": 60, "t": 20, "b": 30},
+                   "plot_bgcolor": "#ffffff", "yaxis": {"autorange": "reversed", "automargin": True},
+                   "xaxis": {"gridcolor": "#e5e5e5"}},
+    }
     if rows["target"].notna().any():
-        figure.add_vline(x=float(rows["target"].dropna().iloc[0]), line_dash="dash", line_color="#c00000",
-                         annotation_text="Target")
-    figure.update_layout(height=60 + 26 * len(rows), margin=dict(l=10, r=60, t=20, b=30),
-                         template="plotly_white", yaxis=dict(autorange="reversed"))
+        target = float(rows["target"].dropna().iloc[0])
+        figure["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
+                                       "line": {"color": "#c00000", "dash": "dash"}}]
+        figure["layout"]["annotations"] = [{"x": target, "yref": "paper", "y": 1, "text": "Target", "showarrow": False,
+                                            "yanchor": "bottom"}]
     return dcc.Graph(figure=figure, id="measure-area-chart", config={"displayModeBar": False})
 
 
@@ -60,7 +65,7 @@ def figures_table(frame, measure) -> html.Div:
         html.Td(r.period), html.Td(r.area), html.Td(fmt(r.value, measure.unit) if not r.not_applicable else "n/a"),
         html.Td(fmt(r.numerator)), html.Td(fmt(r.denominator)), html.Td(int(r.load_id)),
         html.Td("revised (replaced by load %d)" % r.superseded_by if r.status == "revised" else "current"),
-    ], className=f"figure-{r.status}") for r in frame.itertuples()])
+    ], className=f"figure-{r.status}") for r in records(frame)])
     return dbc.Table([header, body], size="sm", striped=True, responsive=True, id="measure-figures-table")
 
 
@@ -81,7 +86,7 @@ def show_measure(measure_id, as_of, grain, area):
     if rows.empty:
         rows = service.status(source, as_of, chosen_grain(grain), area)
         rows = rows[rows["measure_id"] == measure_id]
-    row = next(rows.itertuples())
+    row = records(rows)[0]
     status = html.Div([
         status_badge(row.rag), " ",
         html.Span(f"{fmt(row.actual, measure.unit)} against a target of {fmt(row.target, measure.unit)} "
@@ -126,7 +131,7 @@ def show_commentary(measure_id, as_of, _saved):
     older = history[history["quarter_end"] != quarter_end].drop_duplicates("quarter_end")
     earlier = [html.Details([html.Summary(f"Earlier quarters ({len(older)})"), html.Ul([
         html.Li([html.Strong(board.quarter_name(int(r.quarter_end), plan.year_start_month) + ": "), r.text,
-                 html.Span(f" ({r.author})", className="text-muted")]) for r in older.itertuples()])])] if len(older) else []
+                 html.Span(f" ({r.author})", className="text-muted")]) for r in records(older)])])] if len(older) else []
     return [current, *earlier]
 
 

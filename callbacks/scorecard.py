@@ -9,6 +9,7 @@ from layouts.components import (RAG, assurance_text, fmt, query, sparkline, stat
 from layouts.header import chosen_grain
 from metrics import service
 from metrics.periods import GRAIN_NAMES, month_label, month_name
+from metrics.formats import records
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
            "Last 24 months", "Last figures"]
@@ -41,17 +42,19 @@ def measure_row(row, spark, choices) -> html.Tr:
 
 
 def grouped_table(frame, plan, sparks, choices) -> dbc.Table:
+    """Rows under their priority and objective headings, in the plan's order."""
+    by_objective = {}
+    for row in records(frame):
+        by_objective.setdefault(row.objective_id, []).append(row)
     body = []
-    objectives = {o.id: o for o in plan.objectives}
     for priority in plan.priorities:
-        rows = frame[frame["priority_id"] == priority.id]
-        if rows.empty:
+        objectives = [o for o in plan.objectives if o.priority_id == priority.id and o.id in by_objective]
+        if not objectives:
             continue
         body.append(html.Tr(html.Th(priority.title, colSpan=len(COLUMNS), scope="colgroup"), className="priority-row"))
-        for objective_id, group in rows.groupby("objective_id", sort=False):
-            objective = objectives[objective_id]
+        for objective in objectives:
             body.append(html.Tr(html.Th(objective.title, colSpan=len(COLUMNS), scope="colgroup"), className="objective-row"))
-            body += [measure_row(r, sparks.get(r.measure_id, []), choices) for r in group.itertuples()]
+            body += [measure_row(r, sparks.get(r.measure_id, []), choices) for r in by_objective[objective.id]]
     return dbc.Table([html.Thead(html.Tr([html.Th(c, scope="col") for c in COLUMNS])), html.Tbody(body)],
                      hover=True, responsive=True, className="scorecard", id="scorecard-grid")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.periods import financial_year_label, period_window, quarter_number
+from metrics.formats import records
 
 RAG_RANK = {"red": 1, "amber": 2, "green": 3}
 
@@ -41,10 +42,10 @@ def review(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame) -> pd.DataFra
         columns={"actual": "previous_quarter_actual", "rag": "previous_rag"})
     frame = this_quarter.merge(before, on=["measure_id", "area"], how="left")
     frame["movement"] = [movement(r.rag, r.previous_rag, r.actual, r.previous_quarter_actual, r.direction)
-                         for r in frame.itertuples()]
+                         for r in records(frame)]
     frame["exception"] = (frame["rag"] == "red") | (frame["trend"] == "deteriorating") | (frame["spc_variation"] == "concern")
     reasons = []
-    for r in frame.itertuples():
+    for r in records(frame):
         why = [w for w, hit in (("red", r.rag == "red"), ("deteriorating", r.trend == "deteriorating"),
                                 ("special cause of concern", r.spc_variation == "concern")) if hit]
         reasons.append(", ".join(why))

@@ -14,12 +14,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import plotly.graph_objects as go
 import plotly.offline
 
 from metrics import board, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
-from metrics.formats import ASSURANCE, RAG, TREND, VARIATION, fmt
+from metrics.formats import ASSURANCE, RAG, TREND, VARIATION, fmt, records
 from metrics.periods import month_label, month_name, period_window
 from metrics.plan import Plan
 
@@ -95,17 +96,18 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
            {int(moved.get('unchanged', 0))} unchanged.</p>
         <h3>Movements</h3>""" + _table(["Measure", previous, name, "Movement"], [
             [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), MOVEMENT_WORDS[r.movement]]
-            for r in review[review["movement"] != "unchanged"].itertuples()]) +
+            for r in records(review[review["movement"] != "unchanged"])]) +
         "<h3>Exceptions</h3>" + (_table(["Measure", "Status", "Why listed"], [
-            [_e(r.measure), _badge(r.rag), _e(r.exception_reasons)] for r in exceptions.itertuples()])
+            [_e(r.measure), _badge(r.rag), _e(r.exception_reasons)] for r in records(exceptions)])
             if not exceptions.empty else "<p>No exceptions this quarter.</p>") + "</section>")
 
     for priority in plan.priorities:
         rows = review[review["priority_id"] == priority.id].sort_values("sort_order")
         body = [f'<section class="section" id="priority-{_e(priority.id)}"><h2>{_e(priority.title)}</h2>']
-        for r in rows.itertuples():
+        for r in records(rows):
             measure = plan.measure(r.measure_id)
-            figure = spc_figure(charts[charts["measure_id"] == r.measure_id], measure, plan.area_name("force"), height=300)
+            figure = go.Figure(spc_figure(charts[charts["measure_id"] == r.measure_id], measure,
+                                          plan.area_name("force"), height=300))
             figure.update_layout(width=700, title=None)
             note = notes.loc[r.measure_id] if r.measure_id in notes.index else None
             commentary = (f'<div class="commentary">{_e(note["text"])}</div><p class="muted">{_e(note["author"])}, '
@@ -125,7 +127,7 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
           _e(", ".join(a.measures)),
           ('<span class="overdue">Overdue</span>' if a.state == "overdue" else _e(a.status.title()))
           + (f"<br><span class='muted'>{_e(a.discharge_note)}</span>" if a.discharge_note else "")]
-         for a in actions.itertuples()]) if not actions.empty else "<p>No actions recorded.</p>") + "</section>")
+         for a in records(actions)]) if not actions.empty else "<p>No actions recorded.</p>") + "</section>")
 
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(plan.title)}: {_e(name)} board pack"
             f"</title><style>{CSS}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"

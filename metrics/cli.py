@@ -13,6 +13,7 @@ from pathlib import Path
 
 from metrics import store
 from metrics.engine import STATUS_COLUMNS, Engine
+from metrics.formats import records
 from metrics.loading import FiguresError, load_figures
 from metrics.periods import GRAINS, PeriodError, parse_month
 from metrics.plan import PlanError, load_plan
@@ -59,9 +60,9 @@ def load_command(args) -> int:
             prefix = "would load (dry run): " if args.dry_run else ""
             print(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
             if args.dry_run:
-                for row in result.by_measure.itertuples():
+                for row in records(result.by_measure):
                     print(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
-                for row in result.changes.itertuples():
+                for row in records(result.changes):
                     print(f"  revised {row.measure_id} {row.area} {row.period}: {_number(row.old_value)} -> {_number(row.new_value)}")
     finally:
         conn.close()
@@ -102,7 +103,7 @@ def _table(frame) -> str:
     """A scorecard that reads in a 100-column terminal."""
     lines = [f"{'measure':<29} {'area':<9} {'period':<16} {'actual':>9} {'target':>9} {'status':<9} trend",
              "-" * 99]
-    for row in frame.itertuples():
+    for row in records(frame):
         flag = "*" if not row.complete and _clean(row.actual) is not None else ""
         lines.append(
             f"{row.measure_id[:29]:<29} {row.area[:9]:<9} {row.period[:16]:<16} "

@@ -89,11 +89,44 @@ def _recent(source, version, as_of, area, count):
 
 
 def status(source: Source, as_of: int | None, grain: str | None, area: str = "force") -> pd.DataFrame:
-    return _status(source, _version(source), as_of, grain, area)
+    """The scorecard rows for one area, or every area ("all"). The force's rows are read from the
+    every-area table (which always holds them), so pages showing both compute once."""
+    version = _version(source)
+    if area in ("force", "all"):
+        everything = _status(source, version, as_of, grain, "all")
+        return everything if area == "all" else everything[everything["area"] == "force"].reset_index(drop=True)
+    return _status(source, version, as_of, grain, area)
 
 
-def chart(source: Source, measure_id: str, as_of: int | None, area: str | None) -> pd.DataFrame:
-    return _chart(source, _version(source), measure_id, as_of, area)
+def chart(source: Source, measure_id: str | None, as_of: int | None, area: str | None) -> pd.DataFrame:
+    """One measure's chart points, or every measure's (None). For one area, every measure's chart
+    is computed together once and each measure's page reads its own from it."""
+    everything = _chart(source, _version(source), None, as_of, area)
+    if measure_id is None:
+        return everything
+    return everything[everything["measure_id"] == measure_id].reset_index(drop=True)
+
+
+def clear_cache() -> None:
+    for cached in (_status, _chart, _months, _recent):
+        cached.cache_clear()
+
+
+def warm_up(source: Source) -> None:
+    """Work out what the first visitors will ask for (the latest month's scorecard, the latest
+    quarter's board review), so their pages come from the cache."""
+    held = months(source)
+    if not held:
+        return
+    from metrics.board import quarter_ends
+    latest = max(held)
+    status(source, latest, None, "all")
+    chart(source, None, latest, "force")
+    ends = quarter_ends(held, plan_for(source).year_start_month)
+    for end in ends[:1]:
+        status(source, end, "quarter", "force")
+        status(source, end - 3, "quarter", "force")
+        chart(source, None, end, "force")
 
 
 def months(source: Source) -> list[int]:
