@@ -173,7 +173,7 @@ def report(result: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", choices=("sample", "force", "national", "all"), default="force")
+    parser.add_argument("--scale", choices=("sample", "force", "national", "national-districts", "all"), default="force")
     parser.add_argument("--quick", action="store_true", help="fewer runs; no 22-million-figure variant")
     parser.add_argument("--runs", type=int, help="runs per timing (default 5, or 3 with --quick)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -182,6 +182,8 @@ def main(argv=None) -> int:
     scales = ["sample", "force", "national"] if args.scale == "all" else [args.scale]
     if "national" in scales and not args.quick:
         scales.append("national-districts")
+    if args.quick and "national-districts" in scales and args.scale != "national-districts":
+        scales.remove("national-districts")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; runs per timing: {runs}")
     results = []
     for scale in scales:

@@ -18,7 +18,9 @@ def show_areas(as_of, grain):
     plan = service.plan_for(source)
     frame = service.status(source, as_of, chosen_grain(grain), "all")
     frame = frame[frame["area_kind"] != "comparator"]
-    measures = [m for m in plan.measures if m.id in set(frame["measure_id"])]
+    # Measures held for districts; those held for the whole force only are on the scorecard.
+    local = set(frame.loc[frame["area"] != "force", "measure_id"])
+    measures = [m for m in plan.measures if m.id in local]
     rows = []
     for area in [a for a in plan.areas if a.code in set(frame["area"])]:
         cells = frame[frame["area"] == area.code].set_index("measure_id")

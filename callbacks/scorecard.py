@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from layouts.components import (RAG, assurance_text, fmt, query, sparkline, status_badge, trend_text,
+from layouts.components import (RAG, assurance_text, fmt, missing, query, sparkline, status_badge, trend_text,
                                 variation_text)
 from layouts.header import chosen_grain
 from metrics import service
@@ -21,6 +21,14 @@ def count_badges(frame) -> list:
                       className="status-count", id=f"count-{key}") for key in RAG]
 
 
+def change_note(row) -> str:
+    """Beside the trend (against last year): the change on the previous period."""
+    if missing(row.change_vs_previous):
+        return ""
+    sign = "+" if row.change_vs_previous > 0 else "−" if row.change_vs_previous < 0 else "±"
+    return f"{sign}{fmt(abs(row.change_vs_previous), row.unit)} on previous period"
+
+
 def measure_row(row, spark, choices) -> html.Tr:
     overdue = html.Span(" overdue", className="overdue", title="No figures for the as-of month") if row.overdue else ""
     actual = fmt(row.actual, row.unit)
@@ -33,7 +41,7 @@ def measure_row(row, spark, choices) -> html.Tr:
         html.Td(fmt(row.target, row.unit), className="num"),
         html.Td(fmt(row.baseline, row.unit), className="num"),
         html.Td(status_badge(row.rag)),
-        html.Td(trend_text(row.trend)),
+        html.Td([trend_text(row.trend), html.Div(change_note(row), className="small text-muted")]),
         html.Td(variation_text(row.spc_variation)),
         html.Td(assurance_text(row.spc_assurance)),
         html.Td(sparkline(spark, f"Trend of {row.measure}")),

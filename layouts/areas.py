@@ -10,7 +10,8 @@ dash.register_page(__name__, path="/areas", name="Areas", title="Areas - police 
 def layout(**_query):
     return html.Div([
         html.H1("Areas", className="page-title"),
-        html.P("Each area's status on each measure. Click a column heading to sort; an area's name opens "
-               "its scorecard.", className="text-muted"),
+        html.P("Each area's status on each measure held for districts (measures held for the whole force only "
+               "are on the scorecard). Click a column heading to sort; an area's name opens its scorecard.",
+               className="text-muted"),
         dcc.Loading(html.Div(id="areas-matrix"), delay_show=300),
     ])

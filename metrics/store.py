@@ -110,7 +110,7 @@ def connect(db_path: str | Path = DEFAULT_DB, read_only: bool = False, wait_seco
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
     # A ceiling on DuckDB's memory: beyond it, big sorts and joins spill to disk instead.
-    conn.execute(f"SET memory_limit = '{os.environ.get('METRICS_MEMORY_LIMIT', '1536MB')}'")
+    conn.execute(f"SET memory_limit = '{os.environ.get('METRICS_MEMORY_LIMIT', '1GB')}'")
     conn.execute("SET enable_progress_bar = false")
     if not read_only:
         conn.execute(SCHEMA)
