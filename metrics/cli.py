@@ -151,6 +151,8 @@ def export_command(args) -> int:
     conn = open_store(args.db, plan, read_only=True)
     try:
         export_pack(conn, plan, _as_of(args.as_of), out)
+    except (RuntimeError, ValueError) as err:  # no Chromium for a PDF; no figures to report
+        raise UsageError(str(err)) from None
     finally:
         conn.close()
     print(f"wrote {out}")

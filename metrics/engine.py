@@ -4,7 +4,10 @@ For an as-of month and a grain it works out, per measure and area: the actual, t
 the baseline, variances, RAG, trend and SPC signals. The steps are temporary tables built one after
 another on a private cursor, so each can be read and tested on its own:
 
-    anchors -> windows -> actuals -> baselines -> target_values -> resolved -> spc -> status
+    anchors -> scope -> windows -> actuals -> baselines -> target_values -> resolved -> spc -> status
+
+An anchor is a month to report on with a grain: the as-of month itself, the previous period, the
+same period a year earlier, and the as-of month at month grain for SPC assurance.
 """
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ STATUS_COLUMNS = [
     "target", "baseline", "variance", "rag", "trend", "spc_variation", "spc_assurance",
     "last_data_period",
 ]
-RAG_ORDER = ["red", "amber", "green", "no_data", "no_target"]
 
 # The plan as tables, typed here so that an empty column (a plan with no comparator) is still text.
 PLAN_TABLES = {
@@ -166,7 +168,7 @@ class Engine:
                    CASE m.aggregation
                      WHEN 'sum' THEN sum(f.value)
                      WHEN 'mean' THEN avg(f.value)
-                     WHEN 'ratio' THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0)
+                     WHEN 'ratio' THEN CASE WHEN count(f.denominator) = count(f.value) THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0) ELSE avg(f.value) END
                      WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
                    END AS actual
             FROM windows w
@@ -188,7 +190,7 @@ class Engine:
               SELECT s.measure_id, s.area, count(f.month) AS months_held,
                      CASE m.aggregation
                        WHEN 'sum' THEN sum(f.value) WHEN 'mean' THEN avg(f.value)
-                       WHEN 'ratio' THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0)
+                       WHEN 'ratio' THEN CASE WHEN count(f.denominator) = count(f.value) THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0) ELSE avg(f.value) END
                        WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
                      END AS value
               FROM scope s JOIN plan_measures m USING (measure_id)

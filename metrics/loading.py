@@ -420,11 +420,6 @@ def _check_rows(conn, decimal_comma: bool = False) -> None:
         WHERE known_measure AND aggregation = 'ratio' AND NOT not_applicable
           AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')
         UNION ALL
-        SELECT row_number, value_column,
-               'measure ' || measure_id || ' is a ratio: give numerator and denominator, not only a value', NULL
-        FROM checked
-        WHERE known_measure AND aggregation = 'ratio' AND NOT has_ratio_parts AND value IS NOT NULL
-        UNION ALL
         SELECT row_number, 'numerator',
                'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL
         FROM checked WHERE known_measure AND aggregation <> 'ratio' AND has_ratio_parts
@@ -470,7 +465,7 @@ def _stage_incoming(conn) -> None:
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT measure_id, area, CAST(month AS INTEGER) AS month,
                CASE WHEN not_applicable THEN NULL
-                    WHEN aggregation = 'ratio' THEN scale * numerator / denominator
+                    WHEN aggregation = 'ratio' AND has_ratio_parts THEN scale * numerator / denominator
                     ELSE value END AS value,
                CASE WHEN not_applicable THEN NULL ELSE numerator END AS numerator,
                CASE WHEN not_applicable THEN NULL ELSE denominator END AS denominator,

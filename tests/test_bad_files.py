@@ -29,7 +29,7 @@ EXPECTED = {
     "wrong_sheet.xlsx": (1, "-", 'read from sheet "Notes"; the workbook\'s sheets: Notes, April'),
     "mixed_shapes.csv": (1, "-", "mixed shapes"),
     "no_value_column.csv": (1, "-", "needs a value column"),
-    "ratio_without_parts.csv": (2, "value", "is a ratio: give numerator and denominator"),
+    "numerator_only.csv": (2, "denominator", "is a ratio: give both numerator and denominator"),
     "hours_on_a_count.csv": (2, "value", "hours:minutes is only for hours"),
     "bad_hours_minutes.csv": (2, "value", '"5:75" is not a number'),
 }
@@ -106,3 +106,19 @@ def test_a_police_uk_row_outside_every_district_is_named(tmp_path, fresh_store):
                     "b1,2008-06,Kent Police,Kent Police,0.1,51.4,On or near X,E01000001,Bexley 001A,Burglary,,\n")
     with pytest.raises(FiguresError, match='LSOA name "Bexley 001A" does not begin with the name of a district'):
         load_figures(fresh_store, PLAN, path)
+
+
+def test_a_ratio_given_only_as_a_percent_loads_and_months_are_averaged(tmp_path, fresh_store):
+    """Analysts sometimes hold only the percentage. Each month is exact; a longer period averages
+    the months, since there is nothing to re-sum (docs/how-status-is-worked-out.md)."""
+    from metrics.engine import Engine
+    from metrics.periods import parse_month
+    path = tmp_path / "percent.csv"
+    path.write_text("measure_id,period,value\ncalls_999_10s,2006-04,94.2%\ncalls_999_10s,2006-05,92.0%\n"
+                    "calls_999_10s,2006-06,93.0%\n")
+    load_figures(fresh_store, PLAN, path)
+    engine = Engine(fresh_store, PLAN)
+    month = engine.status(parse_month("2006-06"), "month").set_index("measure_id").loc["calls_999_10s"]
+    quarter = engine.status(parse_month("2006-06"), "quarter").set_index("measure_id").loc["calls_999_10s"]
+    assert month["actual"] == pytest.approx(93.0)
+    assert quarter["actual"] == pytest.approx((94.2 + 92.0 + 93.0) / 3)
