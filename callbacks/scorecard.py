@@ -25,6 +25,8 @@ def change_note(row) -> str:
     """Beside the trend (against last year): the change on the previous period."""
     if missing(row.change_vs_previous):
         return ""
+    if fmt(abs(row.change_vs_previous), row.unit) in (fmt(0.0, row.unit), "0.0"):
+        return "no change on previous period"
     sign = "+" if row.change_vs_previous > 0 else "−" if row.change_vs_previous < 0 else "±"
     return f"{sign}{fmt(abs(row.change_vs_previous), row.unit)} on previous period"
 

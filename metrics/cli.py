@@ -206,3 +206,6 @@ def main(argv=None) -> int:
     except store.StoreBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into head, say: stop quietly
+        sys.stderr.close()
+        return 0

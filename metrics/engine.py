@@ -11,11 +11,13 @@ same period a year earlier, and the as-of month at month grain for SPC assurance
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pandas as pd
 
 from metrics import spc, targets
-from metrics.periods import GRAINS, PREVIOUS_STEP, months_in_grain, month_label, period_label
+from metrics.periods import GRAINS, PREVIOUS_STEP, month_index, month_label, months_in_grain, period_label
 from metrics.plan import Plan
 
 STATUS_COLUMNS = [
@@ -38,6 +40,18 @@ PLAN_TABLES = {
     "plan_areas": """CREATE TEMP TABLE plan_areas (
         area VARCHAR, area_name VARCHAR, area_kind VARCHAR, area_order INTEGER)""",
 }
+
+
+# How a measure's months roll up into one figure, over figures `f` of measure `m`. A ratio re-sums
+# numerators and denominators; months loaded as percentages only can just be averaged.
+ROLL_UP = """CASE m.aggregation
+        WHEN 'sum' THEN sum(f.value)
+        WHEN 'mean' THEN avg(f.value)
+        WHEN 'ratio' THEN CASE WHEN count(f.denominator) = count(f.value)
+                               THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0)
+                               ELSE avg(f.value) END
+        WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
+    END"""
 
 
 def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
@@ -162,15 +176,10 @@ class Engine:
 
     def _actuals(self, cur) -> None:
         """Table `actuals`: each window's figures rolled up with the measure's aggregation."""
-        cur.execute("""CREATE OR REPLACE TEMP TABLE actuals AS
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE actuals AS
             SELECT w.measure_id, s.area, s.reported, w.kind, w.anchor, w.grain, w.first_month, w.last_month,
                    w.months_expected, count(f.month) AS months_held,
-                   CASE m.aggregation
-                     WHEN 'sum' THEN sum(f.value)
-                     WHEN 'mean' THEN avg(f.value)
-                     WHEN 'ratio' THEN CASE WHEN count(f.denominator) = count(f.value) THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0) ELSE avg(f.value) END
-                     WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
-                   END AS actual
+                   {ROLL_UP} AS actual
             FROM windows w
             JOIN scope s ON s.measure_id = w.measure_id
             JOIN plan_measures m ON m.measure_id = w.measure_id
@@ -185,14 +194,10 @@ class Engine:
         A published value is the force's; other areas use their own figures over the baseline
         period, and only when every month of it is held.
         """
-        cur.execute("""CREATE OR REPLACE TEMP TABLE baselines AS
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE baselines AS
             WITH computed AS (
               SELECT s.measure_id, s.area, count(f.month) AS months_held,
-                     CASE m.aggregation
-                       WHEN 'sum' THEN sum(f.value) WHEN 'mean' THEN avg(f.value)
-                       WHEN 'ratio' THEN CASE WHEN count(f.denominator) = count(f.value) THEN m.scale * sum(f.numerator) / nullif(sum(f.denominator), 0) ELSE avg(f.value) END
-                       WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
-                     END AS value
+                     {ROLL_UP} AS value
               FROM scope s JOIN plan_measures m USING (measure_id)
               LEFT JOIN figures f ON f.measure_id = s.measure_id AND f.area = s.area
                    AND f.month BETWEEN m.baseline_first AND m.baseline_last
@@ -291,8 +296,9 @@ class Engine:
             raise ValueError(f"unknown area {area!r}: use one of {', '.join(self.plan.area_codes)} or all")
         if as_of is None:
             as_of = self.latest_month()
-        if as_of is None:
-            as_of = 0
+        if as_of is None:  # nothing loaded yet: report the current month, all "no data"
+            today = dt.date.today()
+            as_of = month_index(today.year, today.month)
         cur = self._cursor()
         try:
             self._run(cur, self._status_anchors(as_of, grain), area, spc_as_of=as_of, latest_only=True)
