@@ -33,7 +33,7 @@ PLAN_TABLES = {
         direction VARCHAR, aggregation VARCHAR, assess_on VARCHAR, native_months INTEGER, scale DOUBLE,
         tolerance_value DOUBLE, tolerance_is_percent BOOLEAN, stable_value DOUBLE, stable_is_percent BOOLEAN,
         baseline_first INTEGER, baseline_last INTEGER, baseline_value DOUBLE, trajectory VARCHAR,
-        spc_first INTEGER, spc_last INTEGER, owner VARCHAR, sort_order INTEGER)""",
+        spc_first INTEGER, spc_last INTEGER, spc_screen BOOLEAN, owner VARCHAR, sort_order INTEGER)""",
     "plan_targets": """CREATE TEMP TABLE plan_targets (
         measure_id VARCHAR, seq INTEGER, kind VARCHAR, value DOUBLE, by_month INTEGER, from_month INTEGER,
         series VARCHAR, area VARCHAR)""",
@@ -69,6 +69,7 @@ def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
         "trajectory": m.trajectory,
         "spc_first": m.spc_baseline[0] if m.spc_baseline else None,
         "spc_last": m.spc_baseline[1] if m.spc_baseline else None,
+        "spc_screen": m.spc_screen_outliers,
         "owner": m.owner, "sort_order": m.order,
     } for m in plan.measures]).astype({
         "stable_value": "Float64", "stable_is_percent": "boolean", "baseline_first": "Int64",
@@ -259,7 +260,8 @@ class Engine:
     def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
         """SPC over each reported series' monthly points up to the as-of month."""
         points = """SELECT f.measure_id, f.area, f.month, f.value AS x,
-                   (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline
+                   (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
+                   m.spc_screen AS screen
             FROM figures f
             JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
             JOIN plan_measures m ON m.measure_id = f.measure_id

@@ -78,6 +78,7 @@ class Measure:
     stable_within: Band | None
     scale: float
     spc_baseline: tuple[int, int] | None
+    spc_screen_outliers: bool
     order: int
 
 
@@ -368,9 +369,16 @@ def _read_measure(check, node, priority_id, objective, seen_ids, order) -> Measu
     if len(set(bys)) != len(bys):
         check.problem(node, "targets", where, "two targets have the same by month; each milestone needs its own month")
 
-    spc_baseline = None
+    spc_baseline, screen = None, False
     spc = node.get("spc")
     if spc is not None and check.mapping(spc, node, "spc", where):
+        for key in spc:
+            if key not in ("baseline", "screen_outliers"):
+                check.problem(spc, key, where, f"unknown spc field {key} (allowed: baseline, screen_outliers)")
+        screen = spc.get("screen_outliers", False)
+        if not isinstance(screen, bool):
+            check.problem(spc, "screen_outliers", where, f'spc screen_outliers must be true or false, not "{screen}"')
+            screen = False
         if spc.get("baseline") is not None:
             try:
                 spc_baseline = parse_month_range(spc["baseline"])
@@ -384,7 +392,7 @@ def _read_measure(check, node, priority_id, objective, seen_ids, order) -> Measu
         owner=str(node.get("owner") or objective.owner), baseline=baseline,
         targets=tuple(sorted(targets, key=lambda t: t.by)), trajectory=trajectory,
         tolerance=tolerance, stable_within=stable_within, scale=scale,
-        spc_baseline=spc_baseline, order=order,
+        spc_baseline=spc_baseline, spc_screen_outliers=screen, order=order,
     )
 
 

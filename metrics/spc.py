@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 LIMIT = 2.66                    # 3 / d2 for moving ranges of two points
+MOVING_RANGE_LIMIT = 3.267      # D4: a moving range above this many mean moving ranges is screened
 NEAR_LIMIT = 2 * LIMIT / 3      # the 2-sigma line
 RUN_LENGTH = 7
 TREND_LENGTH = 7
@@ -98,8 +99,11 @@ LATEST_POINT_WINDOW = max(RUN_LENGTH, TREND_LENGTH, 3)
 
 def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
               params: dict | None = None) -> None:
-    """From `points` (a table or a SELECT giving keys, month, x, in_baseline) make `spc_base` (each
-    point with its series' limits) and `spc_flags` (each point's flags and the rules that fired).
+    """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen) make `spc_base`
+    (each point with its series' limits) and `spc_flags` (each point's flags and the rules that fired).
+    Where `screen` is true (the plan's `spc: {screen_outliers: true}`), moving ranges above 3.267
+    mean moving ranges are left out and the mean moving range worked out again, as Nelson advises;
+    otherwise every moving range counts, as the MDC tools do.
     With `latest_only`, the rules run on each series' last few points only: the flags of the
     latest point are the same, and the scorecard needs no others."""
     tail = f"WHERE n.seq > l.points - {LATEST_POINT_WINDOW}" if latest_only else ""
@@ -110,11 +114,20 @@ def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", l
             SELECT *, row_number() OVER w AS seq, abs(x - lag(x) OVER w) AS moving_range,
                    lag(in_baseline) OVER w AS previous_in_baseline
             FROM {source} WINDOW w AS (PARTITION BY {keys} ORDER BY month)),
-        limits AS (
-            SELECT {keys}, count(*) AS points,
+        first_pass AS (
+            SELECT {keys}, count(*) AS points, bool_or(screen) AS screen,
                    avg(x) FILTER (WHERE in_baseline) AS mean,
-                   avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS mean_moving_range
-            FROM numbered GROUP BY {keys})
+                   avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS unscreened
+            FROM numbered GROUP BY {keys}),
+        screened AS (
+            SELECT n.{keys.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
+            FROM numbered n JOIN first_pass p USING ({keys})
+            WHERE p.screen AND n.in_baseline AND n.previous_in_baseline
+              AND n.moving_range <= {MOVING_RANGE_LIMIT} * p.unscreened
+            GROUP BY n.{keys.replace(", ", ", n.")}),
+        limits AS (
+            SELECT p.*, CASE WHEN p.screen THEN s.mean_moving_range ELSE p.unscreened END AS mean_moving_range
+            FROM first_pass p LEFT JOIN screened s USING ({keys}))
         SELECT n.*, l.points, l.mean, l.mean_moving_range,
                l.mean + {LIMIT} * l.mean_moving_range AS upper_limit,
                l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
@@ -158,7 +171,7 @@ def assurance_sql(target: str, direction: str = "m.direction") -> str:
 
 # --- one series at a time, for tests and quick checks -------------------------------------------
 
-def chart(values: list[float], baseline: tuple[int, int] | None = None) -> pd.DataFrame:
+def chart(values: list[float], baseline: tuple[int, int] | None = None, screen_outliers: bool = False) -> pd.DataFrame:
     """XmR chart of one series: limits, each rule's flag per point, and the rules that fired.
 
     `baseline` is (first, last) positions (0-based, inclusive) of the points that set the limits.
@@ -167,6 +180,7 @@ def chart(values: list[float], baseline: tuple[int, int] | None = None) -> pd.Da
                           "x": [float(v) for v in values]})
     first, last = baseline if baseline else (0, len(values) - 1)
     frame["in_baseline"] = frame["month"].between(first, last)
+    frame["screen"] = screen_outliers
     cur = duckdb.connect()
     cur.register("spc_points", frame)
     build_spc(cur)

@@ -31,3 +31,14 @@ def test_each_flagged_point_records_the_rules_that_fired():
     assert result["rules"].iloc[-1] == "beyond_limits"
     assert result["rules"].iloc[0] == "run_of_seven"
     assert result["run_of_seven"].tolist() == [-1] * 12 + [0]
+
+
+def test_moving_ranges_are_not_screened_unless_the_plan_asks():
+    values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 40, 11]   # one huge jump up and back
+    ranges = [abs(b - a) for a, b in zip(values, values[1:])]    # nine 1s, then 29 and 29
+    unscreened = chart(values)
+    assert unscreened["mean_moving_range"].iloc[0] == pytest.approx(sum(ranges) / len(ranges))
+    screened = chart(values, screen_outliers=True)
+    # 29 is above 3.267 times the first mean moving range (6.2), so both 29s are left out.
+    assert screened["mean_moving_range"].iloc[0] == pytest.approx(1.0)
+    assert screened["beyond_limits"].iloc[10] == 1
