@@ -36,7 +36,25 @@ def validate_command(args) -> int:
     plan = _plan(args)
     print(f"{', '.join(plan.sources)}: plan {plan.id} is valid: {len(plan.measures)} measures, "
           f"{len(plan.objectives)} objectives, {len(plan.areas)} areas")
+    for warning in _orphan_figures(args.db, plan):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _orphan_figures(db, plan) -> list[str]:
+    """Figures held for ids the plan no longer has: an id was probably renamed (ids may not change)."""
+    if not Path(db).exists():
+        return []
+    conn = store.connect(db, read_only=True)
+    try:
+        held = conn.execute("SELECT DISTINCT 'measure', measure_id FROM figures UNION ALL "
+                            "SELECT DISTINCT 'area', area FROM figures").fetchall()
+    finally:
+        conn.close()
+    known = {"measure": set(plan.measure_ids), "area": set(plan.area_codes)}
+    return [f"{db} holds figures for {kind} \"{code}\", which the plan does not have; ids may not change "
+            "(titles may), so restore the id or its figures will not be shown"
+            for kind, code in sorted(held) if code not in known[kind]]
 
 
 def load_command(args) -> int:

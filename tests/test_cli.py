@@ -113,3 +113,13 @@ def test_every_subcommand_has_help_and_is_in_the_readme():
 def test_a_bad_as_of_is_a_clear_error():
     result = run("status", "--as-of", "2006-13")
     assert result.returncode == 2 and "--as-of" in result.stderr and "01 to 12" in result.stderr
+
+
+def test_validate_warns_when_the_store_holds_figures_for_an_id_the_plan_lost(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["5"])), "--config", plan_file, "--db", db)
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(plan_file.read_text().replace("id: crimes", "id: recorded_crimes"))
+    result = run("validate", "--config", renamed, "--db", db)
+    assert result.returncode == 0
+    assert 'holds figures for measure "crimes", which the plan does not have; ids may not change' in result.stderr
