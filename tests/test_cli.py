@@ -86,6 +86,7 @@ def test_dry_run_shows_revisions_and_changes_nothing(tmp_path, plan_file):
     dry = run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["7"]), "b.csv"), "--dry-run",
               "--config", plan_file, "--db", db)
     assert "added 0, revised 1, unchanged 0" in dry.stdout and "5 -> 7" in dry.stdout
+    assert "  crimes: added 0, revised 1, unchanged 0" in dry.stdout   # per measure
     status = json.loads(run("status", "--config", plan_file, "--db", db, "--as-of", "2006-04", "--format", "json").stdout)
     assert next(r for r in status if r["measure_id"] == "crimes")["actual"] == 5
 

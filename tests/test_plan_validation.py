@@ -133,3 +133,26 @@ def test_a_second_plan_file_adds_measures(tmp_path, plan_file):
                      " aggregation: sum, assess_on: month}\n")
     plan = load_plan([plan_file, extra])
     assert "extra_measure" in plan.measure_ids and "calls_999_10s" in plan.measure_ids
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("year_start_month: 4", "year_start_month: 13", "year_start_month must be a month number 1 to 12"),
+    ("baseline: {period: 2003-04..2004-03}", "baseline: {label: old}", "baseline needs a period (YYYY-MM..YYYY-MM) or a value"),
+    ("{kind: level, value: 90, by: 2007-03}", "{kind: level, value: 90, from: 2007-06, by: 2007-03}", "from must not be after by"),
+    ("{kind: level, value: 90, by: 2007-03}", "{kind: level, value: 90, by: 2007-03}\n              - {kind: level, value: 95, by: 2007-03}",
+     "two targets have the same by month"),
+    ("{kind: level, value: 90, by: 2007-03}", "{kind: level, value: ninety, by: 2007-03}", 'value must be a number, not "ninety"'),
+    ("{kind: level, value: 90, by: 2007-03}", "{kind: level, by: 2007-03}", "value is required (a number)"),
+    ("            tolerance: 2\n", "            tolerance: 2\n            spc: {screen: yes}\n", "unknown spc field screen"),
+    ("  - {code: north, name: North}", "  - {code: north, name: North, aliases: Northern}", "aliases must be a list"),
+    ("  - {code: north, name: North}", "  - {code: north, name: North, kind: county}", "kind must be one of force, district, comparator"),
+    ("            assess_on: month\n", "            assess_on: weekly\n", "assess_on must be one of month, quarter, ytd, rolling12, year"),
+    ("            title: 999 calls answered within 10 seconds\n", "", "title is required"),
+])
+def test_each_validation_error_names_its_line_and_what_is_allowed(tmp_path, old, new, message):
+    text = SMALL_PLAN.replace(old, new, 1)
+    assert text != SMALL_PLAN
+    found = problems(tmp_path, text)
+    hits = [p for p in found if message in p]
+    assert hits, found
+    assert all(p.startswith(str(tmp_path / "targets.yaml") + ":") and int(p.split(":")[1]) > 0 for p in hits)
