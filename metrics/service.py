@@ -99,9 +99,13 @@ def status(source: Source, as_of: int | None, grain: str | None, area: str = "fo
 
 
 def chart(source: Source, measure_id: str | None, as_of: int | None, area: str | None) -> pd.DataFrame:
-    """One measure's chart points, or every measure's (None). For one area, every measure's chart
-    is computed together once and each measure's page reads its own from it."""
-    everything = _chart(source, _version(source), None, as_of, area)
+    """One measure's chart points, or every measure's (None). For the force, every measure's chart
+    is computed together once (the start-up warm-up does it) and each measure's page reads its own
+    from it; a district's page, visited less, computes just its measure."""
+    version = _version(source)
+    if measure_id is not None and area != "force":
+        return _chart(source, version, measure_id, as_of, area)
+    everything = _chart(source, version, None, as_of, area)
     if measure_id is None:
         return everything
     return everything[everything["measure_id"] == measure_id].reset_index(drop=True)
