@@ -25,13 +25,6 @@ RUN_LENGTH = 7
 TREND_LENGTH = 7
 MIN_POINTS = 12                 # fewer points than this: insufficient_data
 
-RULE_NAMES = {
-    "beyond_limits": "a point beyond the process limits",
-    "run_of_seven": "a run of 7 points on one side of the mean",
-    "trend_of_seven": "7 points all going up or all going down",
-    "two_of_three": "2 of 3 points beyond the 2-sigma line on the same side",
-}
-
 
 def beyond_limits(keys: str) -> str:
     return f"""SELECT {keys}, seq,
