@@ -76,7 +76,7 @@ def test_the_scorecard_reads_the_same_signals_as_the_full_chart(tmp_path):
     status = engine.status(None, None, "all").set_index(["measure_id", "area"])
     charts = engine.chart(None, None, None)
     latest = charts.sort_values("month").groupby(["measure_id", "area"]).tail(1).set_index(["measure_id", "area"])
-    assert len(latest) == len(status) - 0 or len(latest) > 100
+    assert set(latest.index) == set(status.index) and len(status) > 100
     for key, point in latest.iterrows():
         row = status.loc[key]
         assert bool(row["spc_upper_limit"] == pytest.approx(point["upper_limit"])), key
