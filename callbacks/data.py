@@ -17,6 +17,17 @@ def problems_table(error: FiguresError) -> dbc.Table:
                      size="sm", bordered=True, className="problems-table")
 
 
+SHAPE_WORDS = {"long": "Long shape", "wide": "Wide shape (a column per month)",
+               "police_uk": "A police.uk street-level crime file"}
+
+
+def measures_table(by_measure) -> dbc.Table:
+    rows = [html.Tr([html.Td(r.measure_id), html.Td(r.added), html.Td(r.revised), html.Td(r.unchanged)])
+            for r in records(by_measure)]
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("Measure", "Add", "Revise", "Unchanged")])),
+                      html.Tbody(rows)], size="sm", bordered=True, className="measures-table")
+
+
 def revisions_table(changes) -> dbc.Table:
     rows = [html.Tr([html.Td(r.measure_id), html.Td(r.area), html.Td(r.period), html.Td(fmt(r.old_value)),
                      html.Td(fmt(r.new_value))]) for r in records(changes.head(200))]
@@ -31,8 +42,9 @@ def file_report(staged, result=None, error=None) -> dbc.Card:
                 problems_table(error)]
     else:
         body = [html.H3(["✓ ", staged["name"]], className="h6"),
-                html.P(f"{result.shape.title()} shape. Would add {result.added}, revise {result.revised}, "
-                       f"leave {result.unchanged} unchanged.")]
+                html.P(f"{SHAPE_WORDS.get(result.shape, result.shape)}. Would add {result.added}, revise "
+                       f"{result.revised}, leave {result.unchanged} unchanged."),
+                measures_table(result.by_measure)]
         if result.revised:
             body += [html.P("These figures would change; the values held now are kept as revisions:"),
                      revisions_table(result.changes)]
