@@ -66,8 +66,9 @@ def keep_choices_in_navigation(search):
     return [f"{href}{search or ''}" for _, href in NAV]
 
 
-@callback(Output("header-note", "children"), Input("url", "search"), State("as-of", "options"))
-def explain_bad_choices(search, month_options):
+@callback(Output("header-note", "children"), Input("url", "search"), State("as-of", "options"),
+          State("area", "options"))
+def explain_bad_choices(search, month_options, area_options):
     """A friendly word, not a traceback, for a URL parameter we cannot use."""
     choices = read_choices(search)
     raw = parse_qs((search or "").lstrip("?"))
@@ -76,4 +77,6 @@ def explain_bad_choices(search, month_options):
         notes.append(f"No figures for as_of={raw['as_of'][0]}: showing the latest month instead.")
     if "grain" in raw and "grain" not in choices:
         notes.append(f"Unknown period {raw['grain'][0]!r}: use {', '.join(GRAINS)}.")
+    if "area" in raw and raw["area"][0] not in {o["value"] for o in area_options or []}:
+        notes.append(f"Unknown area {raw['area'][0]!r}: showing the whole force.")
     return " ".join(notes)
