@@ -124,3 +124,36 @@ def test_validate_warns_when_the_store_holds_figures_for_an_id_the_plan_lost(tmp
     result = run("validate", "--config", renamed, "--db", db)
     assert result.returncode == 0
     assert 'holds figures for measure "crimes", which the plan does not have; ids may not change' in result.stderr
+
+
+def test_status_for_every_area_and_one_area(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    rows = monthly("crimes", "2006-04", ["5"]) + monthly("crimes", "2006-04", ["3"], area="north")
+    run("load", figures_file(tmp_path, rows), "--config", plan_file, "--db", db)
+    every = json.loads(run("status", "--config", plan_file, "--db", db, "--area", "all", "--format", "json").stdout)
+    assert {(r["measure_id"], r["area"]) for r in every if r["measure_id"] == "crimes"} == {("crimes", "force"), ("crimes", "north")}
+    north = json.loads(run("status", "--config", plan_file, "--db", db, "--area", "north", "--format", "json").stdout)
+    assert {r["area"] for r in north} == {"north"} and len(north) == 4
+    unknown = run("status", "--config", plan_file, "--db", db, "--area", "atlantis")
+    assert unknown.returncode == 2 and "unknown area 'atlantis'" in unknown.stderr
+
+
+def test_two_plan_files_are_read_as_one_plan(tmp_path, plan_file):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("priorities:\n  - id: more\n    title: More\n    objectives:\n      - id: o2\n        title: O2\n"
+                     "        measures:\n          - {id: stop_search, title: Stop and search, unit: count,"
+                     " direction: neutral, aggregation: sum, assess_on: month}\n")
+    result = run("validate", "--config", plan_file, "--config", extra)
+    assert result.returncode == 0 and "5 measures" in result.stdout
+
+
+def test_export_writes_an_html_board_pack(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    run("load", figures_file(tmp_path, monthly("calls_999_10s", "2006-04", [(95, 100)] * 3)), "--config", plan_file, "--db", db)
+    out = tmp_path / "pack.html"
+    result = run("export", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--out", out)
+    assert result.returncode == 0, result.stderr
+    page = out.read_text()
+    assert "2006/07 Q1" in page and "999 calls answered within 10 seconds" in page and "Action log" in page
+    wrong = run("export", "--config", plan_file, "--db", db, "--out", tmp_path / "pack.docx")
+    assert wrong.returncode == 2 and "must end in .html or .pdf" in wrong.stderr
