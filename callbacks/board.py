@@ -111,6 +111,9 @@ def change_actions(_raise, _update, _discharge, meeting, text, owner, due, measu
 @callback(
     Output("board-pack-download", "data"),
     Input("board-pack-pdf", "n_clicks"), Input("board-pack-html", "n_clicks"), State("board-quarter", "value"),
+    # The PDF takes some seconds: the buttons say so and cannot be pressed twice meanwhile.
+    running=[(Output("board-pack-pdf", "disabled"), True, False), (Output("board-pack-html", "disabled"), True, False),
+             (Output("board-pack-status", "children"), "Preparing the board pack…", "")],
     prevent_initial_call=True,
 )
 def download_pack(_pdf, _html, quarter_end):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -113,8 +114,26 @@ def connect(db_path: str | Path = DEFAULT_DB, read_only: bool = False, wait_seco
     conn.execute(f"SET memory_limit = '{os.environ.get('METRICS_MEMORY_LIMIT', '1GB')}'")
     conn.execute("SET enable_progress_bar = false")
     if not read_only:
-        conn.execute(SCHEMA)
+        _ensure_schema(conn)
     return conn
+
+
+_SCHEMA_LOCK = threading.Lock()
+SCHEMA_TABLES = ("loads", "figures", "revisions", "commentary", "actions")
+
+
+def _ensure_schema(conn) -> None:
+    """Create the tables once. The web app opens connections from several threads at once, and two
+    CREATE statements racing on one database would conflict, so creation is serialised."""
+    def present():
+        return conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name IN "
+            f"({', '.join(repr(t) for t in SCHEMA_TABLES)})").fetchone()[0] == len(SCHEMA_TABLES)
+    if present():
+        return
+    with _SCHEMA_LOCK:
+        if not present():
+            conn.execute(SCHEMA)
 
 
 @contextlib.contextmanager

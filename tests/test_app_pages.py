@@ -195,3 +195,14 @@ def test_an_action_raised_at_the_board_is_listed_and_can_be_discharged(browser, 
     press(browser, "action-discharge")
     wait_text(browser, "#board-actions-table", "Discharged")
     assert console_errors(browser) == []
+
+
+def test_the_board_pack_downloads_from_the_board_review(browser, app_url, tmp_path):
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    open_page(browser, app_url + "/board")
+    wait_for(browser, "#board-table .board-row")
+    press(browser, "board-pack-html")
+    WebDriverWait(browser, 60).until(lambda b: list(tmp_path.glob("board-pack-*.html")))
+    page = next(tmp_path.glob("board-pack-*.html")).read_text()
+    assert "Performance and delivery board: 2008/09 Q4" in page and "Action log" in page
+    assert console_errors(browser) == []
