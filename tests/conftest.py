@@ -192,6 +192,21 @@ def status_of(tmp_path, fresh_store):
     return run
 
 
+# A count with a percent-change target against a computed baseline, shared by several tests.
+CRIME_MEASURE = """
+- id: crimes
+  title: Crimes
+  unit: count
+  direction: lower
+  aggregation: sum
+  assess_on: year
+  baseline: {period: 2003-04..2004-03}
+  targets:
+    - {kind: change_pct, value: -15, by: 2008-03}
+  tolerance: 2%
+"""
+
+
 def plan_with(tmp_path, measures_yaml: str, areas: str = "") -> "Plan":
     """A one-objective plan holding the measures given (YAML list items, indented as under measures:)."""
     text = (

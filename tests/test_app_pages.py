@@ -38,6 +38,13 @@ def press(browser, element_id):
     button.send_keys(Keys.ENTER)
 
 
+def upload(browser, app_url, path):
+    """Open the data page and drop a file on it."""
+    open_page(browser, app_url + "/data")
+    wait_for(browser, "#data-history-table, #data-history p")
+    browser.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(path))
+
+
 def open_page(browser, url):
     browser.get(url)
     browser.get_log("browser")  # start each page with an empty console
@@ -142,7 +149,7 @@ def test_data_page_previews_an_upload_then_loads_it_on_confirmation(browser, app
     open_page(browser, app_url + "/data")
     wait_for(browser, "#data-history-table")
     loads_before = len(browser.find_elements(By.CSS_SELECTOR, "#data-history-table tbody tr"))
-    browser.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(good))
+    upload(browser, app_url, good)
     wait_text(browser, "#data-preview", "revise 1")
     screenshot(browser, "data")
     press(browser, "data-confirm")
@@ -155,9 +162,7 @@ def test_data_page_previews_an_upload_then_loads_it_on_confirmation(browser, app
 def test_data_page_lists_every_problem_in_a_bad_upload_and_offers_no_load(browser, app_url, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("measure_id,period,area,value\ncalls_999_1,2006-04,force,5\nnte_crimes,2006-13,force,5\n")
-    open_page(browser, app_url + "/data")
-    wait_for(browser, "#data-upload input[type=file]")
-    browser.find_element(By.CSS_SELECTOR, "#data-upload input[type=file]").send_keys(str(bad))
+    upload(browser, app_url, bad)
     wait_for(browser, ".problems-table")
     text = browser.find_element(By.CSS_SELECTOR, ".problems-table").text
     assert "did you mean calls_999_10s?" in text and "01 to 12" in text

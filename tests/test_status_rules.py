@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from conftest import monthly, plan_with
+from conftest import CRIME_MEASURE, monthly, plan_with
 
 PERCENT = """
 - id: calls
@@ -137,17 +137,7 @@ def test_a_neutral_measure_has_no_rag(tmp_path, status_of):
 
 
 def test_a_baseline_period_without_every_month_gives_no_baseline_for_a_district(tmp_path, status_of):
-    plan = plan_with(tmp_path, """
-        - id: crimes
-          title: Crimes
-          unit: count
-          direction: lower
-          aggregation: sum
-          assess_on: year
-          baseline: {period: 2003-04..2004-03}
-          targets:
-            - {kind: change_pct, value: -10, by: 2008-03}
-        """)
+    plan = plan_with(tmp_path, CRIME_MEASURE)
     rows = monthly("crimes", "2003-04", ["10"] * 12) + monthly("crimes", "2003-05", ["5"] * 11, area="north")
     result = status_of(plan, rows, "2004-03", area="all")
     assert result[("crimes", "force")]["baseline"] == 120

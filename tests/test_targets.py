@@ -1,7 +1,7 @@
 """Each target kind resolved to a number, milestones (step and linear), and the target in force."""
 import pytest
 
-from conftest import monthly, plan_with
+from conftest import CRIME_MEASURE, monthly, plan_with
 
 PCSO = """
 - id: pcsos
@@ -42,23 +42,11 @@ def test_linear_trajectory_interpolates_by_month(tmp_path, status_of, as_of, exp
     assert status_of(plan, rows, as_of)[("pcsos", "force")]["target"] == pytest.approx(expected)
 
 
-CRIME = """
-- id: crimes
-  title: Crimes
-  unit: count
-  direction: lower
-  aggregation: sum
-  assess_on: year
-  baseline: {period: 2003-04..2004-03}
-  targets:
-    - {kind: change_pct, value: -15, by: 2008-03}
-  tolerance: 2%
-"""
 
 
 @pytest.mark.parametrize("monthly_crimes,rag", [(85, "green"), (86, "amber"), (90, "red")])
 def test_change_pct_is_against_the_baseline_period_rolled_up(tmp_path, status_of, monthly_crimes, rag):
-    plan = plan_with(tmp_path, CRIME)
+    plan = plan_with(tmp_path, CRIME_MEASURE)
     rows = monthly("crimes", "2003-04", [100] * 12) + monthly("crimes", "2006-04", [monthly_crimes] * 12)
     row = status_of(plan, rows, "2007-03")[("crimes", "force")]
     assert row["baseline"] == 1200                  # 12 months of 100
