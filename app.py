@@ -20,8 +20,16 @@ app = dash.Dash(
     pages_folder="layouts",
     title="Police performance",
     update_title=None,
+    external_stylesheets=["/status.css"],  # served below, from metrics/vocabulary.py
 )
 server = app.server
+
+
+@server.route("/status.css")
+def status_css():
+    """The status palette, from the one vocabulary the board pack uses too."""
+    from metrics.vocabulary import status_css as css
+    return server.response_class(css(), mimetype="text/css")
 
 import callbacks  # noqa: E402,F401  (registers every page's callbacks)
 from metrics import service  # noqa: E402

@@ -9,7 +9,7 @@ from layouts.components import RAG, query
 from metrics import service
 from metrics.periods import month_label
 
-CELL_CLASSES = {f"cell-{key}": f"params.value && params.value.endsWith('{word}')" for key, (word, _, _, _) in RAG.items()}
+CELL_CLASSES = {f"cell-{key}": f"params.value && params.value.endsWith('{t.word}')" for key, t in RAG.items()}
 
 
 @callback(Output("areas-matrix", "children"), Input("as-of", "value"), Input("grain", "value"))
@@ -28,7 +28,7 @@ def show_areas(as_of, grain):
         row = {"area": link, "area_name": area.name}
         for measure in measures:
             rag = cells["rag"].get(measure.id)
-            row[measure.id] = f"{RAG[rag][1]} {RAG[rag][0]}" if isinstance(rag, str) else ""
+            row[measure.id] = RAG[rag].label if isinstance(rag, str) else ""
         row["red_count"] = int((cells["rag"] == "red").sum())
         rows.append(row)
     columns = [{"field": "area", "headerName": "Area", "pinned": "left", "cellRenderer": "markdown",

@@ -12,7 +12,6 @@ from metrics.periods import month_label, period_window
 from metrics.workflow import WorkflowError
 from metrics.formats import records
 
-RAG_BAR_COLOURS = {"green": "#1e7b34", "amber": "#b35c00", "red": "#b02a37", "no_target": "#6c757d", "no_data": "#adb5bd"}
 DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "No good direction"}
 
 
@@ -39,8 +38,8 @@ def area_bars(frame, measure) -> html.Div:
         return html.P("This measure is held for the whole force only.", className="text-muted")
     figure = {
         "data": [{"type": "bar", "orientation": "h", "y": rows["area_name"].tolist(), "x": rows["actual"].tolist(),
-                  "text": [RAG[r][0] for r in rows["rag"]], "textposition": "outside",
-                  "marker": {"color": [RAG_BAR_COLOURS[r] for r in rows["rag"]]},
+                  "text": [RAG[r].word for r in rows["rag"]], "textposition": "outside",
+                  "marker": {"color": [RAG[r].colour for r in rows["rag"]]},
                   "hovertemplate": "%{y}: %{x:,.1f} (%{text})<extra></extra>"}],
         "layout": {"height": 60 + 26 * len(rows), "margin": {"l": 10, "r": 60, "t": 20, "b": 30},
                    "plot_bgcolor": "#ffffff", "yaxis": {"autorange": "reversed", "automargin": True},

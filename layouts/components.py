@@ -8,28 +8,33 @@ from urllib.parse import urlencode
 from dash import html
 
 from metrics.charts import spc_figure  # noqa: F401  (the pages' chart, shared with the board pack)
-from metrics.formats import ASSURANCE, RAG, RULE_WORDS, TREND, VARIATION, fmt, missing  # noqa: F401
+from metrics.formats import fmt, missing  # noqa: F401
+from metrics.vocabulary import RAG, RULES as RULE_WORDS, term  # noqa: F401
+
 
 def status_badge(rag: str) -> html.Span:
-    word, icon, css, meaning = RAG.get(rag, RAG["no_data"])
-    return html.Span([html.Span(icon, className="rag-icon", **{"aria-hidden": "true"}), word],
-                     className=f"rag-badge {css}", title=meaning)
+    t = term("rag", rag)
+    return html.Span([html.Span(t.icon, className="rag-icon", **{"aria-hidden": "true"}), t.word],
+                     className=f"rag-badge badge-status rag-{t.code.replace('_', '-')}", title=t.meaning)
+
+
+def _word(kind: str, code, css: str) -> html.Span:
+    """A status word with its icon and its meaning on hover."""
+    t = term(kind, code)
+    return html.Span([html.Span(t.icon, className="status-icon", **{"aria-hidden": "true"}), f" {t.word}"],
+                     title=f"{t.word}: {t.meaning}", className=f"{css} word-status {kind.replace('_', '-')}-{(t.code or 'none').replace('_', '-')}")
 
 
 def trend_text(trend) -> html.Span:
-    arrow, word, meaning = TREND.get(trend, TREND[None])
-    return html.Span([html.Span(arrow, className="trend-arrow", **{"aria-hidden": "true"}), f" {word}"],
-                     title=f"{word}: {meaning}", className=f"trend trend-{trend or 'none'}")
+    return _word("trend", trend, "trend")
 
 
 def variation_text(variation) -> html.Span:
-    word, meaning = VARIATION.get(variation, VARIATION["insufficient_data"])
-    return html.Span(word, title=meaning, className=f"spc spc-{variation}")
+    return _word("spc_variation", variation, "spc")
 
 
 def assurance_text(assurance) -> html.Span:
-    word, meaning = ASSURANCE.get(assurance, ASSURANCE["none"])
-    return html.Span(word, title=meaning, className=f"spc spc-assurance-{assurance}")
+    return _word("spc_assurance", assurance, "spc")
 
 
 def sparkline(values: list[float], label: str) -> html.Img:

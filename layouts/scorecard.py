@@ -27,8 +27,7 @@ def layout(**_query):
                                   options=[{"label": o, "value": o} for o in owners])], md=4),
             dbc.Col([html.Label("Status", htmlFor="scorecard-status", className="form-label"),
                      dcc.Dropdown(id="scorecard-status", multi=True, placeholder="Any status",
-                                  options=[{"label": f"{icon} {word}", "value": key}
-                                           for key, (word, icon, _, _) in RAG.items()])], md=4),
+                                  options=[{"label": t.label, "value": key} for key, t in RAG.items()])], md=4),
         ], className="g-3 mb-3 filters"),
         dcc.Loading(html.Div(id="scorecard-table"), type="default", delay_show=300),
     ])

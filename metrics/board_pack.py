@@ -20,7 +20,8 @@ import plotly.offline
 from metrics import board, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
-from metrics.formats import ASSURANCE, RAG, TREND, VARIATION, fmt, records
+from metrics.formats import fmt, records
+from metrics.vocabulary import RAG, status_css, term
 from metrics.periods import month_label, month_name, period_window
 from metrics.plan import Plan
 
@@ -38,9 +39,7 @@ table { border-collapse: collapse; width: 100%; margin: 4pt 0; }
 th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; font-size: 9.5pt; }
 th { background: #e6ecf2; }
 .rag { font-weight: bold; padding: 0 4pt; border-radius: 3pt; white-space: nowrap; }
-.rag-green { background: #1e7b34; color: #fff; } .rag-amber { background: #ffc233; color: #111; }
-.rag-red { background: #b02a37; color: #fff; } .rag-none { background: #5c636a; color: #fff; }
-.rag-nodata { background: #eee; color: #111; border: 1px solid #999; }
+.rag-no-data { border: 1px solid #999; }
 .commentary { border-left: 3pt solid #243b53; padding: 2pt 8pt; margin: 4pt 0; white-space: pre-wrap; }
 .muted { color: #555; } .overdue { color: #a12622; font-weight: bold; }
 .toc a { color: #111; text-decoration: none; }
@@ -52,8 +51,8 @@ def _e(text) -> str:
 
 
 def _badge(rag) -> str:
-    word, icon, css, _ = RAG.get(rag if isinstance(rag, str) else "no_data", RAG["no_data"])
-    return f'<span class="rag {css}">{icon} {word}</span>'
+    t = term("rag", rag)
+    return f'<span class="rag badge-status rag-{t.code.replace("_", "-")}">{t.icon} {t.word}</span>'
 
 
 def _table(headers, rows) -> str:
@@ -115,8 +114,8 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
             body.append(f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>""" + _table(
                 ["Actual", "Target", "Baseline", "Variance", name.split()[-1] + " movement", "Trend", "SPC", "Assurance"],
                 [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit),
-                  MOVEMENT_WORDS[r.movement], TREND.get(r.trend, TREND[None])[1],
-                  VARIATION[r.spc_variation][0], ASSURANCE[r.spc_assurance][0]]]) +
+                  MOVEMENT_WORDS[r.movement], term("trend", r.trend).word,
+                  term("spc_variation", r.spc_variation).word, term("spc_assurance", r.spc_assurance).word]]) +
                 figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
                 f"<h4>Commentary</h4>{commentary}</div>")
         parts.append("".join(body) + "</section>")
@@ -130,7 +129,7 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
          for a in records(actions)]) if not actions.empty else "<p>No actions recorded.</p>") + "</section>")
 
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(plan.title)}: {_e(name)} board pack"
-            f"</title><style>{CSS}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"
+            f"</title><style>{CSS}{status_css()}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"
             + "".join(parts) + "</body></html>")
 
 

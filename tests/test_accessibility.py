@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.formats import RAG
+from metrics.vocabulary import RAG, VOCABULARIES
 
 CSS = (Path(__file__).resolve().parent.parent / "assets" / "style.css").read_text()
 
@@ -36,14 +36,21 @@ def test_the_contrast_formula_matches_known_values():
     assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
 
 
-@pytest.mark.parametrize("css_class", [css for _, _, css, _ in RAG.values()] +
-                         ["cell-green", "cell-amber", "cell-red", "cell-no_target", "priority-row th"])
-def test_status_colours_pass_wcag_aa_for_text(css_class):
+@pytest.mark.parametrize("css_class", ["cell-green", "cell-amber", "cell-red", "cell-no_target", "priority-row th"])
+def test_page_colours_pass_wcag_aa_for_text(css_class):
     background, text = rule(css_class.replace(" ", r"\s+"))
     assert contrast(background, text) >= 4.5, f"{css_class}: {background} on {text}"
 
 
+@pytest.mark.parametrize("kind", list(VOCABULARIES))
+def test_status_colours_pass_wcag_aa_as_badges_and_as_words(kind):
+    for t in VOCABULARIES[kind].values():
+        assert contrast(t.colour, t.text_colour) >= 4.5, f"{kind} {t.code}: badge {t.colour} on {t.text_colour}"
+        if kind != "rag":  # these are coloured words on a white page
+            assert contrast(t.colour, "#ffffff") >= 4.5, f"{kind} {t.code}: {t.colour} on white"
+
+
 def test_every_status_has_a_word_and_an_icon():
-    for key, (word, icon, _, meaning) in RAG.items():
-        assert word and icon and meaning, key
-    assert len({icon for _, icon, _, _ in RAG.values()}) == len(RAG)  # told apart without colour
+    for key, t in RAG.items():
+        assert t.word and t.icon and t.meaning, key
+    assert len({t.icon for t in RAG.values()}) == len(RAG)  # told apart without colour
