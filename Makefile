@@ -6,8 +6,11 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: run test browser bench clean
 
 $(VENV)/.installed: requirements.txt
+	@echo "Setting up: installing the Python packages in requirements.txt into $(VENV)"
+	@echo "(about 2 minutes on a fresh machine; only once, or when requirements.txt changes)"
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "Python packages installed."
 	touch $@
 
 run: $(VENV)/.installed
@@ -15,6 +18,7 @@ run: $(VENV)/.installed
 
 # Debian's Chromium and its driver for the browser tests, and pdftotext for reading board packs back.
 browser:
+	@echo "Checking for Chromium, its driver and pdftotext (installed from Debian the first time, about a minute)"
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftotext >/dev/null; then \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
