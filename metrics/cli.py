@@ -1,4 +1,4 @@
-"""The command line: python -m metrics validate | load | status | export.
+"""The command line: python -m metrics validate | load | status | export | digest.
 
 Each subcommand parses its arguments, calls the library, prints, and chooses the exit code:
 0 when all is well, 2 when the plan or a file has problems (every one is printed).
@@ -177,6 +177,32 @@ def export_command(args) -> int:
     return 0
 
 
+def digest_command(args) -> int:
+    """What changed since a load: written to an HTML file, and e-mailed when asked."""
+    from metrics import digest
+
+    plan = _plan(args)
+    conn = open_store(args.db, plan, read_only=True)
+    try:
+        made = digest.build_digest(conn, plan, args.since)
+    except digest.DigestError as err:
+        raise UsageError(str(err)) from None
+    finally:
+        conn.close()
+    page = digest.to_html(made, plan)
+    Path(args.out).write_text(page, encoding="utf-8")
+    print(f"wrote {args.out}: what changed since {made.since}")
+    for title, items in digest.lines(made, plan).items():
+        print(f"{title}: {len(items)}")
+    if args.email:
+        try:
+            sent_to = digest.send_email(page, f"{plan.title}: what changed since {made.since}")
+        except (digest.DigestError, OSError) as err:
+            raise UsageError(f"the digest was not e-mailed: {err}") from None
+        print(f"e-mailed to {sent_to}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", action="append", metavar="PATH",
@@ -206,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--as-of", metavar="YYYY-MM", help="a month in the quarter to report")
     export.add_argument("--out", required=True, metavar="FILE")
     export.set_defaults(run=export_command)
+
+    digest = commands.add_parser("digest", parents=[common], help="what changed since a load, as an HTML page")
+    digest.add_argument("--since", metavar="LOAD|YYYY-MM-DD", help="a load number or a date (default: the latest load)")
+    digest.add_argument("--out", required=True, metavar="FILE.html")
+    digest.add_argument("--email", action="store_true", help="also e-mail it (METRICS_SMTP_HOST, METRICS_SMTP_TO, ...)")
+    digest.set_defaults(run=digest_command)
     return parser
 
 
