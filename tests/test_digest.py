@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from selenium.webdriver.common.by import By
 
 from metrics import digest, store, workflow
 from metrics.cli import main
@@ -98,3 +99,15 @@ def test_without_smtp_settings_the_email_is_refused_plainly(loaded, plan_file, d
     assert main(["digest", "--config", str(plan_file), "--db", str(db_path), "--out", str(tmp_path / "d.html"),
                  "--email"]) == 2
     assert "set METRICS_SMTP_HOST and METRICS_SMTP_TO" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_the_digest_page_says_what_the_latest_load_changed(browser, app_url):
+    from tests.test_app_pages import console_errors, open_page, wait_for
+    open_page(browser, app_url + "/digest")
+    wait_for(browser, "#digest-page")
+    text = browser.find_element(By.ID, "digest-page").text
+    assert "What changed since load 1 (sample_figures.csv)" in text
+    assert "Actions due in the next 14 days or overdue" in text
+    assert "nan" not in text.replace("Financial", "") and "None" not in text.replace("None.", "")
+    assert not console_errors(browser)
