@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import pandas_peer  # noqa: E402
+from benchmarks import pandas_peer, whole_command  # noqa: E402
 from benchmarks.synthetic import write_figures, write_plan  # noqa: E402
 from metrics import store  # noqa: E402
 from metrics.engine import Engine  # noqa: E402
@@ -189,7 +189,12 @@ def main(argv=None) -> int:
     for scale in scales:
         # The peer is skipped at 22 million figures: its DataFrame alone passes the 2 GB budget.
         result = run_scale(scale, runs, with_peer=scale not in ("sample", "national-districts"))
+        if scale != "national-districts":
+            plan_path, figures_path = prepare(scale)
+            result["whole"] = whole_command.measure(plan_path, figures_path, CACHE / f"{scale}.duckdb", runs)
         report(result)
+        if "whole" in result:
+            whole_command.report(scale, result["whole"])
         results.append(result)
     pages = None
     if "sample" in scales:
@@ -211,6 +216,12 @@ def main(argv=None) -> int:
         print(f"{name}_peak_memory_mb: {r['engine_peak_mb']:.0f}")
         if "peer_mismatches" in r:
             print(f"{name}_peer_status_differences: {r['peer_mismatches']}")
+        if "whole" in r:
+            w = r["whole"]
+            print(f"{name}_status_command_seconds: {w['status_command_seconds']:.3f}")
+            print(f"{name}_pandas_whole_command_over_status_command: "
+                  f"{w['pandas_whole_command_seconds'] / w['status_command_seconds']:.1f}")
+            print(f"{name}_validate_command_seconds: {w['validate_command_seconds']:.3f}")
     if pages:
         print(f"slowest_page_callback_after_warm_up_ms: {max(max(w, l) for _, _, w, l in pages) * 1000:.0f}")
         print(f"slowest_page_callback_nothing_cached_ms: {max(c for _, c, _, _ in pages) * 1000:.0f}")
