@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test browser bench clean
+.PHONY: run test browser postgres bench clean
 
 $(VENV)/.installed: requirements.txt
 	@echo "Setting up: installing the Python packages in requirements.txt into $(VENV)"
@@ -24,7 +24,15 @@ browser:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
 	fi
 
-test: $(VENV)/.installed browser
+# Debian's PostgreSQL server, for the shared-store tests (each test run starts a throwaway cluster).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing Debian's postgresql for the shared-store tests (about a minute)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+test: $(VENV)/.installed browser postgres
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
