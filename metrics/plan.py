@@ -235,8 +235,11 @@ def _syntax_problem(file: str, err) -> PlanProblem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     if mark is None:
         return PlanProblem(file, 1, "", f"not valid YAML: {err}")
-    return PlanProblem(file, mark.line + 1, "", f"not valid YAML: {getattr(err, 'problem', None) or err}",
-                       mark.column + 1)
+    message = f"not valid YAML: {getattr(err, 'problem', None) or err}"
+    context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+    if context and start is not None and start is not mark:  # where the unclosed thing began
+        message += f" ({context} started at line {start.line + 1}, column {start.column + 1})"
+    return PlanProblem(file, mark.line + 1, "", message, mark.column + 1)
 
 
 def _anchor_problem(file: str, text: str) -> PlanProblem | None:
