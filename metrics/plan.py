@@ -774,9 +774,9 @@ def _validate(paths: list, texts: list) -> Plan:
     first = checks[0]
     header = state["header"]
     hcheck = state.get("header_check", first)
-    if header is None:
+    if header is None:  # said once, not again as a missing id and title
         first.problem(None, None, "plan", "the plan section (id, title) is missing")
-        header = _Node()
+        header = _Node({"id": "?", "title": "?"})
     plan_id = hcheck.text(header, "id", "plan")
     title = hcheck.text(header, "title", "plan")
     year_start = header.get("year_start_month", 4)
