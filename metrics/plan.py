@@ -242,43 +242,116 @@ def _syntax_problem(file: str, err) -> PlanProblem:
     return PlanProblem(file, mark.line + 1, "", message, mark.column + 1)
 
 
-def _anchor_problem(file: str, text: str) -> PlanProblem | None:
-    """The first YAML anchor or alias, found from parser events, so nothing is ever expanded."""
-    import yaml
-    from yaml.events import AliasEvent
-    for event in yaml.parse(text, Loader=_loader_class()):
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            sign = "*" if isinstance(event, AliasEvent) else "&"
-            return PlanProblem(file, event.start_mark.line + 1, "",
-                               f'YAML anchors and aliases are not allowed in the plan (found "{sign}{anchor}"); '
-                               "write each value out in full", event.start_mark.column + 1)
-    return None
+class _Unreadable(Exception):
+    """The file cannot be read as a plan at all: reported alone, with its line and column."""
+
+    def __init__(self, mark, message: str):
+        super().__init__(message)
+        self.problem = (mark.line + 1, mark.column + 1, message)
 
 
 def _read_yaml(file: str, text: str):
-    """The document as _Node/_Seq/scalars, and the problems of its form (found while converting)."""
+    """The document as _Node/_Seq/scalars and the problems found in its form, or one problem alone
+    when the file cannot be read (a syntax error, an anchor, a second document, deep nesting)."""
     import yaml
+    problems: list[PlanProblem] = []
     try:
-        # Only a file holding & or * can hold an anchor; scanning its events first is cheap.
-        if "&" in text or "*" in text:
-            problem = _anchor_problem(file, text)
-            if problem is not None:
-                return None, [problem], True
-        root = yaml.compose(text, Loader=_loader_class())
+        return _build(file, text, problems), problems, False
     except yaml.YAMLError as err:
         return None, [_syntax_problem(file, err)], True
-    problems: list[PlanProblem] = []
-    return (_convert(root, file, problems) if root is not None else None), problems, False
+    except _Unreadable as err:
+        line, column, message = err.problem
+        return None, [PlanProblem(file, line, "", message, column)], True
 
 
-_SCALARS = {
-    "tag:yaml.org,2002:str": lambda text: text,
-    "tag:yaml.org,2002:null": lambda text: None,
-}
+MAX_DEPTH = 32  # the plan nests 9 deep; far deeper is a hostile file, not a plan
+
+
+def _build(file: str, text: str, problems: list):
+    """Build the document from libyaml's parser events, in one pass and without recursion.
+
+    Working from events, an anchor or alias is refused where it is met, before anything could
+    be expanded (a few hundred bytes of aliases once took minutes and gigabytes), and nesting
+    has a limit (libyaml's own composer recurses, and crashes on a file of 100,000 brackets).
+    """
+    from yaml import events
+    loader = _loader_class()(text)
+    stack: list[list] = []  # open containers: [container, (pending key, its line) or None]
+    root, documents = None, 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            kind = type(event)
+            if kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+                stack.pop()
+                continue
+            if kind is events.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unreadable(event.start_mark, "not valid YAML: a plan file holds one YAML document "
+                                                        "(remove the second ---)")
+                continue
+            if kind is events.AliasEvent or getattr(event, "anchor", None) is not None:
+                sign = "*" if kind is events.AliasEvent else "&"
+                raise _Unreadable(event.start_mark, f'YAML anchors and aliases are not allowed in the plan '
+                                                    f'(found "{sign}{event.anchor}"); write each value out in full')
+            if kind is events.ScalarEvent:
+                value = _scalar(loader, event, file, problems)
+            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+                value = _container(kind is events.MappingStartEvent, event, file, problems)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Unreadable(event.start_mark, f"the plan nests lists and mappings more than {MAX_DEPTH} "
+                                                        "deep; it cannot be a plan")
+            else:
+                continue  # stream and document ends
+            if not stack:
+                root = value
+            else:
+                _attach(stack[-1], value, event, file, problems)
+            if kind is not events.ScalarEvent:
+                stack.append([value, None])
+    finally:
+        loader.dispose()
+    return root
+
+
+def _container(is_mapping: bool, event, file: str, problems: list):
+    container = _Node() if is_mapping else _Seq()
+    container.line = event.start_mark.line + 1
+    if is_mapping:
+        container.key_lines = {}
+    else:
+        container.item_lines = []
+    if event.tag is not None and not event.implicit:
+        problems.append(PlanProblem(file, container.line, "",
+                                    f'the YAML tag "{event.tag}" is not allowed in the plan; write plain values'))
+    return container
+
+
+def _attach(top: list, value, event, file: str, problems: list) -> None:
+    """Put a value in the open container: a list item, a mapping's key, or the value for that key."""
+    container, pending = top
+    line = event.start_mark.line + 1
+    if isinstance(container, _Seq):
+        container.append(value)
+        container.item_lines.append(line)
+    elif pending is None:
+        if isinstance(value, (_Node, _Seq)):
+            raise _Unreadable(event.start_mark, "a key must be a plain word, not a list or mapping")
+        top[1] = (event.value, line)  # the key as typed: "no" and "2007" stay words
+    else:
+        key, key_line = pending
+        top[1] = None
+        if key in container.key_lines:
+            problems.append(PlanProblem(file, key_line, "", f"duplicate key '{key}': given at lines "
+                                                            f"{container.key_lines[key]} and {key_line}; give each key once"))
+        else:
+            container.key_lines[key] = key_line
+            container[key] = value
 
 
 _CONSTRUCTOR = []
+_NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
 def _constructor():
@@ -288,50 +361,28 @@ def _constructor():
     return _CONSTRUCTOR[0]
 
 
-def _scalar(node, file: str, problems: list):
-    """A scalar node's value, with PyYAML's safe meaning for bools, ints and floats."""
-    tag = node.tag
-    if tag in _SCALARS:
-        return _SCALARS[tag](node.value)
-    line = node.start_mark.line + 1
-    if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        constructor = _constructor()
-        value = getattr(constructor, "construct_yaml_" + tag.rsplit(":", 1)[1])(node)
+def _scalar(loader, event, file: str, problems: list):
+    """A scalar's value, with PyYAML's safe meaning for null, bools, ints and floats."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        from yaml.nodes import ScalarNode
+        tag = loader.resolve(ScalarNode, event.value, event.implicit)
+    if tag == "tag:yaml.org,2002:str":
+        return event.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    line = event.start_mark.line + 1
+    if tag in _NUMBER_TAGS:
+        from yaml.nodes import ScalarNode
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        value = getattr(_constructor(), "construct_yaml_" + tag.rsplit(":", 1)[1])(node)
         if isinstance(value, float) and not math.isfinite(value):
-            problems.append(PlanProblem(file, line, "", f'"{node.value}" is not a finite number; '
+            problems.append(PlanProblem(file, line, "", f'"{event.value}" is not a finite number; '
                                                         "the plan's numbers must be finite"))
-            return _Reported(node.value)
+            return _Reported(event.value)
         return value
     problems.append(PlanProblem(file, line, "", f'the YAML tag "{tag}" is not allowed in the plan; write plain values'))
-    return _Reported(node.value)
-
-
-def _convert(node, file: str, problems: list):
-    """Composed nodes to plain values that keep their lines; duplicate keys are problems."""
-    from yaml.nodes import MappingNode, SequenceNode
-    line = node.start_mark.line + 1
-    if isinstance(node, SequenceNode):
-        items = _Seq(_convert(item, file, problems) for item in node.value)
-        items.line, items.item_lines = line, [item.start_mark.line + 1 for item in node.value]
-        return items
-    if not isinstance(node, MappingNode):
-        return _scalar(node, file, problems)
-    mapping = _Node()
-    mapping.line, mapping.key_lines = line, {}
-    for key_node, value_node in node.value:
-        key_line = key_node.start_mark.line + 1
-        if isinstance(key_node, (MappingNode, SequenceNode)):
-            problems.append(PlanProblem(file, key_line, "", "a key must be a plain word, not a list or mapping"))
-            continue
-        key = key_node.value  # as typed: "no" and "2007" stay words
-        if key in mapping.key_lines:
-            problems.append(PlanProblem(
-                file, key_line, "", f"duplicate key '{key}': given at lines {mapping.key_lines[key]} and "
-                                    f"{key_line}; give each key once"))
-            continue
-        mapping.key_lines[key] = key_line
-        mapping[key] = _convert(value_node, file, problems)
-    return mapping
+    return _Reported(event.value)
 
 
 def _line(node, key=None) -> int:
@@ -522,7 +573,8 @@ def _read_target(check, raw, where, mid, number, baseline, refs) -> Target:
             check.problem(raw, "kind", where, "a comparator target needs series: the area code of the comparator figures")
     elif kind == "measure":
         if other is None:
-            check.problem(raw, "kind", where, "a measure target needs measure: the id of the measure whose figures are the target")
+            check.problem(raw, "kind", where,
+                          "a measure target needs measure: the id of the measure whose figures are the target")
     else:
         value = check.number(raw, "value", where)
     if series is not None and kind != "comparator":
@@ -793,7 +845,8 @@ def _validate(paths: list, texts: list) -> Plan:
         check, doc = state["areas_at"][0] if state["areas_at"] else (first, None)
         check.problem(doc, "areas", "areas", 'areas must include the whole force, code "force"')
     if not state["measures"]:
-        first.problem(None, None, "priorities", "the plan has no measures: give priorities, their objectives and measures")
+        first.problem(None, None, "priorities",
+                      "the plan has no measures: give priorities, their objectives and measures")
     _check_references(state, codes)
     measures = [replace(m, tolerance=default_tolerance) if m.tolerance is None else m for m, _, _ in state["measures"]]
 
@@ -815,7 +868,10 @@ def _code_digest() -> bytes:
     """This module's and periods.py's code: a change to either makes every cached plan stale."""
     if not _CODE_DIGEST:
         here = Path(__file__).resolve().parent
-        _CODE_DIGEST.append(b"".join((here / name).read_bytes() for name in ("plan.py", "periods.py")))
+        try:
+            _CODE_DIGEST.append(b"".join((here / name).read_bytes() for name in ("plan.py", "periods.py")))
+        except OSError:  # installed without sources: a fresh value per process keeps the cache honest
+            _CODE_DIGEST.append(os.urandom(16))
     return _CODE_DIGEST[0]
 
 

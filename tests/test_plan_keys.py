@@ -197,3 +197,16 @@ def test_an_empty_plan_file_is_named_at_line_1_not_0(tmp_path):
 def test_the_shipped_plan_and_the_test_plans_still_validate(plan_file):
     assert len(load_plan(ROOT / "config" / "targets.yaml").measures) == 32
     assert load_plan(plan_file).measure_ids == ["calls_999_10s", "sickness_hours", "crimes", "domestic_abuse"]
+
+
+def test_deep_nesting_is_refused_without_crashing(tmp_path):
+    """libyaml's composer recursed on 100,000 brackets and took the process down."""
+    found = problems(tmp_path, "plan: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert found == [f"{tmp_path / 'targets.yaml'}:1:38: the plan nests lists and mappings more than 32 deep; "
+                     "it cannot be a plan"]
+
+
+def test_a_second_yaml_document_is_refused(tmp_path):
+    found = problems(tmp_path, SMALL_PLAN + "---\nplan: {id: other}\n")
+    assert found == [f"{tmp_path / 'targets.yaml'}:{SMALL_PLAN.count(chr(10)) + 1}:1: not valid YAML: a plan file "
+                     "holds one YAML document (remove the second ---)"]
