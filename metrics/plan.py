@@ -31,6 +31,7 @@ ADDITIVE_UNITS = ("count", "currency")
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 # Phase starts outside these years are typing slips (2306-04), not process changes.
 PHASE_YEARS = (1900, 2100)
+MAX_PLAN_BYTES = 5 * 2**20
 
 # The keys each part of the plan may have, in the order the documentation gives them.
 TOP_KEYS = ("plan", "areas", "priorities", "police_uk_crime_types")
@@ -880,7 +881,10 @@ def cache_folder() -> Path | None:
     chosen = os.environ.get("METRICS_PLAN_CACHE")
     if chosen:
         return None if chosen.lower() in ("off", "0", "no") else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    except (RuntimeError, KeyError):  # no home folder (a service account): no cache
+        return None
     return Path(base) / "metrics-plans"
 
 
@@ -925,6 +929,8 @@ def _cached(key: str) -> Plan | None:
 
 def _store(key: str, plan: Plan, keep: int = 32) -> None:
     """Keep the plan for next time; a cache that cannot be written is silently skipped."""
+    if len(_MEMO) >= keep:  # a long-running app sees a new plan at each edit: keep memory bounded
+        _MEMO.clear()
     _MEMO[key] = plan
     folder = cache_folder()
     if folder is None:
@@ -948,6 +954,11 @@ def load_plan(paths) -> Plan:
     texts = []
     for path in paths:
         try:
+            size = Path(path).stat().st_size
+            if size > MAX_PLAN_BYTES:  # the shipped plan is 22 KB: this is not a plan, so do not read it
+                texts.append(OSError(0, f"it is {size / 2**20:.1f} MB; a plan file is at most "
+                                        f"{MAX_PLAN_BYTES // 2**20} MB"))
+                continue
             texts.append(Path(path).read_text(encoding="utf-8-sig"))
         except OSError as err:
             texts.append(err)

@@ -210,3 +210,21 @@ def test_a_second_yaml_document_is_refused(tmp_path):
     found = problems(tmp_path, SMALL_PLAN + "---\nplan: {id: other}\n")
     assert found == [f"{tmp_path / 'targets.yaml'}:{SMALL_PLAN.count(chr(10)) + 1}:1: not valid YAML: a plan file "
                      "holds one YAML document (remove the second ---)"]
+
+
+def test_a_file_too_big_to_be_a_plan_is_refused_unread(tmp_path):
+    path = tmp_path / "targets.yaml"
+    with path.open("wb") as out:
+        out.truncate(6 * 2**20)
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    assert str(caught.value) == f"{path}:1: cannot read the plan file: it is 6.0 MB; a plan file is at most 5 MB"
+
+
+def test_a_plan_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "targets.yaml"
+    path.write_bytes(SMALL_PLAN.replace("Test plan", "Test plan \xa3").encode("latin-1"))
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    assert str(caught.value) == (f"{path}:1: cannot read the plan file: it is not UTF-8 text "
+                                 "(invalid start byte at byte 41)")
