@@ -1,15 +1,21 @@
 """Read and validate the plan file (config/targets.yaml).
 
 Validation collects every problem, each naming the file, the line and the field, and says what is
-allowed. A plan with any problem is refused whole.
+allowed. A plan with any problem is refused whole. Every key is known: an unknown or repeated key
+anywhere is a problem. YAML anchors and aliases are refused before anything is expanded.
+
+The plan is parsed with libyaml, and a valid plan is kept in a cache keyed by the files' contents
+(and this module's code), so an unchanged plan is not validated again.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-
-import yaml
 
 from metrics.periods import PeriodError, month_label, parse_month, parse_month_range
 
@@ -17,11 +23,29 @@ UNITS = ("percent", "count", "hours", "seconds", "rate", "currency", "ratio")
 DIRECTIONS = ("higher", "lower", "neutral")
 AGGREGATIONS = ("sum", "mean", "ratio", "last")
 GRAINS = ("month", "quarter", "ytd", "rolling12", "year")
-TARGET_KINDS = ("level", "change_pct", "change_pp", "comparator")
+TARGET_KINDS = ("level", "change_pct", "change_pp", "comparator", "measure")
 TRAJECTORIES = ("step", "linear")
+AREA_KINDS = ("force", "district", "comparator", "peer")
 # Units whose force-wide level target cannot be applied to a district as it stands.
 ADDITIVE_UNITS = ("count", "currency")
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
+# Phase starts outside these years are typing slips (2306-04), not process changes.
+PHASE_YEARS = (1900, 2100)
+MAX_PLAN_BYTES = 5 * 2**20
+
+# The keys each part of the plan may have, in the order the documentation gives them.
+TOP_KEYS = ("plan", "areas", "priorities", "police_uk_crime_types")
+PLAN_KEYS = ("id", "title", "year_start_month", "default_tolerance")
+AREA_KEYS = ("code", "name", "kind", "aliases")
+PRIORITY_KEYS = ("id", "title", "objectives")
+OBJECTIVE_KEYS = ("id", "title", "owner", "measures")
+MEASURE_KEYS = ("id", "title", "definition", "unit", "direction", "aggregation", "assess_on", "baseline",
+                "targets", "trajectory", "tolerance", "stable_within", "scale", "spc", "owner")
+BASELINE_KEYS = ("period", "value")
+TARGET_KEYS = ("kind", "value", "by", "from", "series", "measure", "area", "trajectory")
+SPC_KEYS = ("baseline", "screen_outliers", "phases", "seasonal")
+PHASE_KEYS = ("from", "note")
+MEASURE_FIELDS = set(MEASURE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,15 @@ class Target:
     start: int | None       # month index of `from`
     series: str | None      # comparator area code
     area: str | None        # the one area it applies to, if the plan says so
+    trajectory: str | None = None  # step | linear for this milestone; None: the measure's
+    measure: str | None = None     # kind measure: the measure whose figures are the target
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A recorded process change: SPC limits are worked out afresh from this month."""
+    start: int              # month index of `from`
+    note: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +113,8 @@ class Measure:
     spc_baseline: tuple[int, int] | None
     spc_screen_outliers: bool
     order: int
+    spc_phases: tuple[Phase, ...] = ()
+    spc_seasonal: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +135,7 @@ class Priority:
 class Area:
     code: str
     name: str
-    kind: str  # force | district | comparator
+    kind: str  # force | district | comparator | peer
     aliases: tuple[str, ...] = ()  # other names it goes by, e.g. in police.uk LSOA names
 
 
@@ -115,7 +150,8 @@ class Plan:
     objectives: tuple[Objective, ...]
     measures: tuple[Measure, ...]
     sources: tuple[str, ...] = field(default=())
-    crime_types: dict = field(default_factory=dict)  # police.uk crime type -> measure id
+    # police.uk crime type -> the ids of the measures it counts towards, in the plan's order
+    crime_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def measure(self, measure_id: str) -> Measure:
         for measure in self.measures:
@@ -141,10 +177,12 @@ class PlanProblem:
     line: int
     where: str
     message: str
+    column: int | None = None  # given for YAML syntax errors: file:line:column:
 
     def __str__(self) -> str:
         where = f" {self.where}:" if self.where else ""
-        return f"{self.file}:{self.line}:{where} {self.message}"
+        column = f":{self.column}" if self.column is not None else ""
+        return f"{self.file}:{self.line}{column}:{where} {self.message}"
 
 
 class PlanError(ValueError):
@@ -158,28 +196,194 @@ class PlanError(ValueError):
 # --- YAML with line numbers -------------------------------------------------------------------
 
 class _Node(dict):
-    """A mapping that remembers the line of each of its keys."""
-    line: int = 0
+    """A mapping that remembers its own line and the line of each of its keys."""
+    line: int = 1
     key_lines: dict = {}
 
 
-class _LineLoader(yaml.SafeLoader):
-    pass
+class _Seq(list):
+    """A list that remembers its own line and the line of each item."""
+    line: int = 1
+    item_lines: list = []
 
 
-def _construct_mapping(loader, node):
-    mapping = _Node(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
-    return mapping
+class _Reported:
+    """A value already reported as a problem (a non-finite number, a YAML tag): checks skip it."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# Keep dates as text: the plan's months are YYYY-MM and we read them ourselves.
-_LineLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_LOADER = None
+
+
+def _loader_class():
+    """libyaml's parser with PyYAML's safe resolver, less timestamps: we read YYYY-MM ourselves."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        _LOADER = type("_PlanLoader", (base,), {"yaml_implicit_resolvers": {
+            key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for key, resolvers in base.yaml_implicit_resolvers.items()}})
+    return _LOADER
+
+
+def _syntax_problem(file: str, err) -> PlanProblem:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is None:
+        return PlanProblem(file, 1, "", f"not valid YAML: {err}")
+    message = f"not valid YAML: {getattr(err, 'problem', None) or err}"
+    context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
+    if context and start is not None and start is not mark:  # where the unclosed thing began
+        message += f" ({context} started at line {start.line + 1}, column {start.column + 1})"
+    return PlanProblem(file, mark.line + 1, "", message, mark.column + 1)
+
+
+class _Unreadable(Exception):
+    """The file cannot be read as a plan at all: reported alone, with its line and column."""
+
+    def __init__(self, mark, message: str):
+        super().__init__(message)
+        self.problem = (mark.line + 1, mark.column + 1, message)
+
+
+def _read_yaml(file: str, text: str):
+    """The document as _Node/_Seq/scalars and the problems found in its form, or one problem alone
+    when the file cannot be read (a syntax error, an anchor, a second document, deep nesting)."""
+    import yaml
+    problems: list[PlanProblem] = []
+    try:
+        return _build(file, text, problems), problems, False
+    except yaml.YAMLError as err:
+        return None, [_syntax_problem(file, err)], True
+    except _Unreadable as err:
+        line, column, message = err.problem
+        return None, [PlanProblem(file, line, "", message, column)], True
+
+
+MAX_DEPTH = 32  # the plan nests 9 deep; far deeper is a hostile file, not a plan
+
+
+def _build(file: str, text: str, problems: list):
+    """Build the document from libyaml's parser events, in one pass and without recursion.
+
+    Working from events, an anchor or alias is refused where it is met, before anything could
+    be expanded (a few hundred bytes of aliases once took minutes and gigabytes), and nesting
+    has a limit (libyaml's own composer recurses, and crashes on a file of 100,000 brackets).
+    """
+    from yaml import events
+    loader = _loader_class()(text)
+    stack: list[list] = []  # open containers: [container, (pending key, its line) or None]
+    root, documents = None, 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            kind = type(event)
+            if kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+                stack.pop()
+                continue
+            if kind is events.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unreadable(event.start_mark, "not valid YAML: a plan file holds one YAML document "
+                                                        "(remove the second ---)")
+                continue
+            if kind is events.AliasEvent or getattr(event, "anchor", None) is not None:
+                sign = "*" if kind is events.AliasEvent else "&"
+                raise _Unreadable(event.start_mark, f'YAML anchors and aliases are not allowed in the plan '
+                                                    f'(found "{sign}{event.anchor}"); write each value out in full')
+            if kind is events.ScalarEvent:
+                value = _scalar(loader, event, file, problems)
+            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+                value = _container(kind is events.MappingStartEvent, event, file, problems)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Unreadable(event.start_mark, f"the plan nests lists and mappings more than {MAX_DEPTH} "
+                                                        "deep; it cannot be a plan")
+            else:
+                continue  # stream and document ends
+            if not stack:
+                root = value
+            else:
+                _attach(stack[-1], value, event, file, problems)
+            if kind is not events.ScalarEvent:
+                stack.append([value, None])
+    finally:
+        loader.dispose()
+    return root
+
+
+def _container(is_mapping: bool, event, file: str, problems: list):
+    container = _Node() if is_mapping else _Seq()
+    container.line = event.start_mark.line + 1
+    if is_mapping:
+        container.key_lines = {}
+    else:
+        container.item_lines = []
+    if event.tag is not None and not event.implicit:
+        problems.append(PlanProblem(file, container.line, "",
+                                    f'the YAML tag "{event.tag}" is not allowed in the plan; write plain values'))
+    return container
+
+
+def _attach(top: list, value, event, file: str, problems: list) -> None:
+    """Put a value in the open container: a list item, a mapping's key, or the value for that key."""
+    container, pending = top
+    line = event.start_mark.line + 1
+    if isinstance(container, _Seq):
+        container.append(value)
+        container.item_lines.append(line)
+    elif pending is None:
+        if isinstance(value, (_Node, _Seq)):
+            raise _Unreadable(event.start_mark, "a key must be a plain word, not a list or mapping")
+        top[1] = (event.value, line)  # the key as typed: "no" and "2007" stay words
+    else:
+        key, key_line = pending
+        top[1] = None
+        if key in container.key_lines:
+            problems.append(PlanProblem(file, key_line, "", f"duplicate key '{key}': given at lines "
+                                                            f"{container.key_lines[key]} and {key_line}; give each key once"))
+        else:
+            container.key_lines[key] = key_line
+            container[key] = value
+
+
+_CONSTRUCTOR = []
+_NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _constructor():
+    if not _CONSTRUCTOR:
+        from yaml.constructor import SafeConstructor
+        _CONSTRUCTOR.append(SafeConstructor())
+    return _CONSTRUCTOR[0]
+
+
+def _scalar(loader, event, file: str, problems: list):
+    """A scalar's value, with PyYAML's safe meaning for null, bools, ints and floats."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        from yaml.nodes import ScalarNode
+        tag = loader.resolve(ScalarNode, event.value, event.implicit)
+    if tag == "tag:yaml.org,2002:str":
+        return event.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    line = event.start_mark.line + 1
+    if tag in _NUMBER_TAGS:
+        from yaml.nodes import ScalarNode
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        value = getattr(_constructor(), "construct_yaml_" + tag.rsplit(":", 1)[1])(node)
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(PlanProblem(file, line, "", f'"{event.value}" is not a finite number; '
+                                                        "the plan's numbers must be finite"))
+            return _Reported(event.value)
+        return value
+    problems.append(PlanProblem(file, line, "", f'the YAML tag "{tag}" is not allowed in the plan; write plain values'))
+    return _Reported(event.value)
 
 
 def _line(node, key=None) -> int:
@@ -187,10 +391,16 @@ def _line(node, key=None) -> int:
         if key is not None and key in node.key_lines:
             return node.key_lines[key]
         return node.line
-    return 0
+    if isinstance(node, _Seq):
+        return node.line
+    return 1
 
 
 # --- validation ------------------------------------------------------------------------------
+
+def _get(node, key):
+    return node.get(key) if isinstance(node, dict) else None
+
 
 class _Checker:
     """Collects problems while the plan is read."""
@@ -202,17 +412,29 @@ class _Checker:
     def problem(self, node, key, where: str, message: str) -> None:
         self.problems.append(PlanProblem(self.file, _line(node, key), where, message))
 
+    def keys(self, node, allowed, place: str) -> None:
+        """Every key not in `allowed` is a problem on its own line."""
+        if not isinstance(node, dict):
+            return
+        for key in node:
+            if key not in allowed:
+                self.problem(node, key, "", f"unknown key '{key}' in {place}: allowed are {', '.join(allowed)}")
+
     def text(self, node, key, where, required=True, default=""):
-        value = node.get(key) if isinstance(node, dict) else None
+        value = _get(node, key)
+        if isinstance(value, _Reported):
+            return default
         if value is None:
             if required:
                 self.problem(node, key, where, f"{key} is required")
             return default
         return str(value)
 
-    def choice(self, node, key, where, allowed, default=None):
-        value = node.get(key) if isinstance(node, dict) else None
-        if value is None and default is not None:
+    def choice(self, node, key, where, allowed, default=None, required=True):
+        value = _get(node, key)
+        if isinstance(value, _Reported):
+            return default or allowed[0]
+        if value is None and (default is not None or not required):
             return default
         if value not in allowed:
             shown = "is required" if value is None else f'"{value}" is not allowed'
@@ -221,7 +443,9 @@ class _Checker:
         return value
 
     def identifier(self, node, key, where, seen: set):
-        value = node.get(key) if isinstance(node, dict) else None
+        value = _get(node, key)
+        if isinstance(value, _Reported):
+            return None
         if value is None:
             self.problem(node, key, where, f"{key} is required")
             return None
@@ -234,7 +458,9 @@ class _Checker:
         return value
 
     def number(self, node, key, where, required=True):
-        value = node.get(key) if isinstance(node, dict) else None
+        value = _get(node, key)
+        if isinstance(value, _Reported):
+            return None
         if value is None:
             if required:
                 self.problem(node, key, where, f"{key} is required (a number)")
@@ -247,7 +473,9 @@ class _Checker:
         return float(value)
 
     def month(self, node, key, where, required=True):
-        value = node.get(key) if isinstance(node, dict) else None
+        value = _get(node, key)
+        if isinstance(value, _Reported):
+            return None
         if value is None:
             if required:
                 self.problem(node, key, where, f"{key} is required (a month, YYYY-MM)")
@@ -259,8 +487,8 @@ class _Checker:
             return None
 
     def band(self, node, key, where, default=None):
-        value = node.get(key) if isinstance(node, dict) else None
-        if value is None:
+        value = _get(node, key)
+        if value is None or isinstance(value, _Reported):
             return default
         band = parse_band(value)
         if band is None:
@@ -268,8 +496,19 @@ class _Checker:
             return default
         return band
 
+    def flag(self, node, key, where, label: str) -> bool:
+        value = _get(node, key)
+        if value is None or isinstance(value, _Reported):
+            return False
+        if not isinstance(value, bool):
+            self.problem(node, key, where, f'{label} must be true or false, not "{value}"')
+            return False
+        return value
+
     def listing(self, node, key, where, required=True):
-        value = node.get(key) if isinstance(node, dict) else None
+        value = _get(node, key)
+        if isinstance(value, _Reported):
+            return []
         if value is None:
             if required:
                 self.problem(node, key, where, f"{key} is required (a list)")
@@ -281,7 +520,8 @@ class _Checker:
 
     def mapping(self, value, parent, key, where) -> bool:
         if not isinstance(value, dict):
-            self.problem(parent, key, where, f"each entry of {key} must be a mapping of fields")
+            if not isinstance(value, _Reported):
+                self.problem(parent, key, where, f"each entry of {key} must be a mapping of fields")
             return False
         return True
 
@@ -295,25 +535,119 @@ def parse_band(value) -> Band | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return Band(float(value), False) if value >= 0 else None
+        return Band(float(value), False) if value >= 0 and math.isfinite(value) else None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", str(value))
     if not match:
         return None
     return Band(float(match.group(1)), bool(match.group(2)))
 
 
-MEASURE_FIELDS = {
-    "id", "title", "definition", "unit", "direction", "aggregation", "assess_on", "baseline",
-    "targets", "tolerance", "trajectory", "stable_within", "scale", "spc", "owner",
-}
+def _read_baseline(check, node, where, mid) -> Baseline | None:
+    raw = _get(node, "baseline")
+    if raw is None or not check.mapping(raw, node, "baseline", where):
+        return None
+    check.keys(raw, BASELINE_KEYS, f"baseline of measure {mid}")
+    first = last = None
+    period = _get(raw, "period")
+    if period is not None and not isinstance(period, _Reported):
+        try:
+            first, last = parse_month_range(period)
+        except PeriodError as err:
+            check.problem(raw, "period", where, f"baseline period: {err}")
+    value = check.number(raw, "value", where, required=False)
+    if period is None and _get(raw, "value") is None:
+        check.problem(raw, None, where, "baseline needs a period (YYYY-MM..YYYY-MM) or a value, or both")
+    return Baseline(first, last, value)
 
 
-def _read_measure(check, node, priority_id, objective, seen_ids, order) -> Measure | None:
+def _read_target(check, raw, where, mid, number, baseline, refs) -> Target:
+    """One target; the areas and measures it names are checked once every file is read (`refs`)."""
+    check.keys(raw, TARGET_KEYS, f"target {number} of measure {mid}")
+    kind = check.choice(raw, "kind", where, TARGET_KINDS)
+    by = check.month(raw, "by", where)
+    start = check.month(raw, "from", where, required=False)
+    trajectory = check.choice(raw, "trajectory", where, TRAJECTORIES, required=False)
+    series, area, other = (_text_or_none(raw, key) for key in ("series", "area", "measure"))
+    value = None
+    if kind == "comparator":
+        if series is None:
+            check.problem(raw, "kind", where, "a comparator target needs series: the area code of the comparator figures")
+    elif kind == "measure":
+        if other is None:
+            check.problem(raw, "kind", where,
+                          "a measure target needs measure: the id of the measure whose figures are the target")
+    else:
+        value = check.number(raw, "value", where)
+    if series is not None and kind != "comparator":
+        check.problem(raw, "series", where, "series is only for a comparator target (kind: comparator)")
+    if other is not None and kind != "measure":
+        check.problem(raw, "measure", where, "measure is only for a measure target (kind: measure)")
+    if kind in ("change_pct", "change_pp") and baseline is None:
+        check.problem(raw, "kind", where, f"a {kind} target needs a baseline (period or value)")
+    if by is not None and start is not None and start > by:
+        check.problem(raw, "from", where, "from must not be after by")
+    for key, name in (("series", series), ("area", area), ("measure", other if kind == "measure" else None)):
+        if name is not None:
+            refs.append((check, raw, key, name, mid))
+    return Target(kind, value, by if by is not None else 0, start, series, area, trajectory,
+                  other if kind == "measure" else None)
+
+
+def _text_or_none(node, key):
+    value = _get(node, key)
+    return None if value is None or isinstance(value, _Reported) else str(value)
+
+
+def _read_spc(check, node, where, mid):
+    """spc: baseline, screen_outliers, phases and seasonal."""
+    spc = _get(node, "spc")
+    if spc is None or not check.mapping(spc, node, "spc", where):
+        return None, False, (), False
+    check.keys(spc, SPC_KEYS, f"spc of measure {mid}")
+    screen = check.flag(spc, "screen_outliers", where, "spc screen_outliers")
+    seasonal = check.flag(spc, "seasonal", where, "spc seasonal")
+    spc_baseline = None
+    if _get(spc, "baseline") is not None and not isinstance(spc["baseline"], _Reported):
+        try:
+            spc_baseline = parse_month_range(spc["baseline"])
+        except PeriodError as err:
+            check.problem(spc, "baseline", where, f"spc baseline: {err}")
+    return spc_baseline, screen, _read_phases(check, spc, where, mid), seasonal
+
+
+def _read_phases(check, spc, where, mid) -> tuple[Phase, ...]:
+    """Process changes, each later than the one before, each with a note saying what changed."""
+    phases, previous = [], None
+    for number, raw in enumerate(check.listing(spc, "phases", where, required=False), start=1):
+        if not check.mapping(raw, spc, "phases", where):
+            continue
+        check.keys(raw, PHASE_KEYS, f"phase {number} in spc of measure {mid}")
+        start = check.month(raw, "from", where)
+        note = _get(raw, "note")
+        if isinstance(note, _Reported):
+            note = ""
+        elif not isinstance(note, str) or not note.strip():
+            check.problem(raw, "note" if "note" in raw else None, where,
+                          f"phase {number}: note is required: say in words what changed")
+            note = ""
+        if start is None:
+            continue
+        if not PHASE_YEARS[0] <= start // 12 <= PHASE_YEARS[1]:
+            check.problem(raw, "from", where, f'phase {number}: from "{month_label(start)}" is not a plausible month '
+                                              f"(years {PHASE_YEARS[0]} to {PHASE_YEARS[1]})")
+        elif previous is not None and start <= previous:
+            check.problem(raw, "from", where, f"phase {number}: from {month_label(start)} must be after the phase "
+                                              f"before it ({month_label(previous)}); list phases oldest first")
+        else:
+            phases.append(Phase(start, note.strip()))
+            previous = start
+    return tuple(phases)
+
+
+def _read_measure(check, node, priority_id, objective, seen_ids, order, refs) -> Measure | None:
     mid = check.identifier(node, "id", "measure", seen_ids) or "?"
     where = f"measure {mid}"
-    for key in node:
-        if key not in MEASURE_FIELDS:
-            check.problem(node, key, where, f"unknown field {key} (allowed: {', '.join(sorted(MEASURE_FIELDS))})")
+    check.keys(node, MEASURE_KEYS, f"measure {mid}")
     title = check.text(node, "title", where)
     unit = check.choice(node, "unit", where, UNITS)
     direction = check.choice(node, "direction", where, DIRECTIONS)
@@ -325,159 +659,183 @@ def _read_measure(check, node, priority_id, objective, seen_ids, order) -> Measu
     scale = check.number(node, "scale", where, required=False)
     if scale is None:
         scale = 100.0 if unit == "percent" else 1.0
-
-    baseline = None
-    raw_baseline = node.get("baseline")
-    if raw_baseline is not None:
-        if check.mapping(raw_baseline, node, "baseline", where):
-            first = last = None
-            if raw_baseline.get("period") is not None:
-                try:
-                    first, last = parse_month_range(raw_baseline["period"])
-                except PeriodError as err:
-                    check.problem(raw_baseline, "period", where, f"baseline period: {err}")
-            value = check.number(raw_baseline, "value", where, required=False)
-            if raw_baseline.get("period") is None and value is None:
-                check.problem(raw_baseline, None, where, "baseline needs a period (YYYY-MM..YYYY-MM) or a value, or both")
-            baseline = Baseline(first, last, value)
+    baseline = _read_baseline(check, node, where, mid)
 
     targets = []
-    for raw in check.listing(node, "targets", where, required=False):
-        if not check.mapping(raw, node, "targets", where):
-            continue
-        kind = check.choice(raw, "kind", where, TARGET_KINDS)
-        by = check.month(raw, "by", where)
-        start = check.month(raw, "from", where, required=False)
-        series = raw.get("series")
-        area = raw.get("area")
-        value = None
-        if kind == "comparator":
-            if series is None:
-                check.problem(raw, "kind", where, "a comparator target needs series: the area code of the comparator figures")
-        else:
-            value = check.number(raw, "value", where)
-        if kind in ("change_pct", "change_pp") and baseline is None:
-            check.problem(raw, "kind", where, f"a {kind} target needs a baseline (period or value)")
-        if by is not None and start is not None and start > by:
-            check.problem(raw, "from", where, "from must not be after by")
-        targets.append(Target(kind, value, by if by is not None else 0, start,
-                              str(series) if series is not None else None,
-                              str(area) if area is not None else None))
+    for number, raw in enumerate(check.listing(node, "targets", where, required=False), start=1):
+        if check.mapping(raw, node, "targets", where):
+            targets.append(_read_target(check, raw, where, mid, number, baseline, refs))
     if direction == "neutral" and targets:
         check.problem(node, "targets", where, "a measure with direction neutral cannot have targets; it is judged by SPC alone")
     bys = [t.by for t in targets]
     if len(set(bys)) != len(bys):
         check.problem(node, "targets", where, "two targets have the same by month; each milestone needs its own month")
-
-    spc_baseline, screen = None, False
-    spc = node.get("spc")
-    if spc is not None and check.mapping(spc, node, "spc", where):
-        for key in spc:
-            if key not in ("baseline", "screen_outliers"):
-                check.problem(spc, key, where, f"unknown spc field {key} (allowed: baseline, screen_outliers)")
-        screen = spc.get("screen_outliers", False)
-        if not isinstance(screen, bool):
-            check.problem(spc, "screen_outliers", where, f'spc screen_outliers must be true or false, not "{screen}"')
-            screen = False
-        if spc.get("baseline") is not None:
-            try:
-                spc_baseline = parse_month_range(spc["baseline"])
-            except PeriodError as err:
-                check.problem(spc, "baseline", where, f"spc baseline: {err}")
+    spc_baseline, screen, phases, seasonal = _read_spc(check, node, where, mid)
 
     return Measure(
-        id=mid, title=title, definition=str(node.get("definition", "") or ""), unit=unit,
+        id=mid, title=title, definition=check.text(node, "definition", where, required=False), unit=unit,
         direction=direction, aggregation=aggregation, assess_on=assess_on,
         priority_id=priority_id, objective_id=objective.id,
-        owner=str(node.get("owner") or objective.owner), baseline=baseline,
+        owner=check.text(node, "owner", where, required=False) or objective.owner, baseline=baseline,
         targets=tuple(sorted(targets, key=lambda t: t.by)), trajectory=trajectory,
         tolerance=tolerance, stable_within=stable_within, scale=scale,
         spc_baseline=spc_baseline, spc_screen_outliers=screen, order=order,
+        spc_phases=phases, spc_seasonal=seasonal,
     )
+
+
+def _read_areas(check, doc, state) -> None:
+    for number, raw in enumerate(check.listing(doc, "areas", "areas", required=False), start=1):
+        if not check.mapping(raw, doc, "areas", "areas"):
+            continue
+        code = check.identifier(raw, "code", "area", state["area_codes"])
+        check.keys(raw, AREA_KEYS, f"area {code or number}")
+        kind = check.choice(raw, "kind", f"area {code}", AREA_KINDS,
+                            default="force" if code == "force" else "district")
+        aliases = _get(raw, "aliases") or []
+        if not isinstance(aliases, list):
+            check.problem(raw, "aliases", f"area {code}", "aliases must be a list of names")
+            aliases = []
+        state["areas"].append(Area(code or "?", check.text(raw, "name", f"area {code}"), kind,
+                                   tuple(str(a) for a in aliases)))
+    if isinstance(_get(doc, "areas"), list):
+        state["areas_at"].append((check, doc))
+
+
+def _read_priorities(check, doc, state) -> None:
+    for raw_priority in check.listing(doc, "priorities", "priorities", required=False):
+        if not check.mapping(raw_priority, doc, "priorities", "priorities"):
+            continue
+        pid = check.identifier(raw_priority, "id", "priority", state["priority_ids"]) or "?"
+        check.keys(raw_priority, PRIORITY_KEYS, f"priority {pid}")
+        state["priorities"].append(Priority(pid, check.text(raw_priority, "title", f"priority {pid}")))
+        for raw_objective in check.listing(raw_priority, "objectives", f"priority {pid}"):
+            if not check.mapping(raw_objective, raw_priority, "objectives", f"priority {pid}"):
+                continue
+            oid = check.identifier(raw_objective, "id", "objective", state["objective_ids"]) or "?"
+            check.keys(raw_objective, OBJECTIVE_KEYS, f"objective {oid}")
+            objective = Objective(oid, check.text(raw_objective, "title", f"objective {oid}"),
+                                  check.text(raw_objective, "owner", f"objective {oid}", required=False), pid)
+            state["objectives"].append(objective)
+            for raw_measure in check.listing(raw_objective, "measures", f"objective {oid}"):
+                if not check.mapping(raw_measure, raw_objective, "measures", f"objective {oid}"):
+                    continue
+                measure = _read_measure(check, raw_measure, pid, objective, state["measure_ids"],
+                                        len(state["measures"]), state["refs"])
+                state["measures"].append((measure, check, raw_measure))
+
+
+def _read_crime_types(check, doc, state) -> None:
+    """police_uk_crime_types: {measure_id: [crime type, ...]}; measure ids are checked at the end."""
+    raw = _get(doc, "police_uk_crime_types")
+    where = "police_uk_crime_types"
+    if raw is None or isinstance(raw, _Reported):
+        return
+    if not isinstance(raw, dict):
+        check.problem(doc, where, where, "police_uk_crime_types must be a mapping of measure ids to lists of "
+                                         "police.uk crime types (measure_id: [Burglary, Robbery])")
+        return
+    for measure_id, types in raw.items():
+        if isinstance(types, str):
+            check.problem(raw, measure_id, where, f'"{measure_id}: {types}" must be a measure id and a list of crime '
+                                                  f"types, as in {types}: [{measure_id}]")
+            continue
+        if not isinstance(types, list) or not types or not all(isinstance(t, str) and t.strip() for t in types):
+            check.problem(raw, measure_id, where, f'measure "{measure_id}": give a list of police.uk crime types, '
+                                                  "as in [Burglary, Robbery]")
+            continue
+        state["crime_refs"].append((check, raw, measure_id))
+        listed = state["crime_lists"].setdefault(measure_id, [])
+        for crime_type in types:
+            if crime_type.strip() in listed:
+                check.problem(raw, measure_id, where, f'measure "{measure_id}": "{crime_type.strip()}" is listed twice')
+            else:
+                listed.append(crime_type.strip())
 
 
 def _read_document(check: _Checker, doc, state: dict) -> None:
     if not isinstance(doc, dict):
         check.problem(doc, None, "", "the plan file must be a mapping with plan, areas and priorities")
         return
+    check.keys(doc, TOP_KEYS, "the plan file")
     header = doc.get("plan")
-    if header is not None and check.mapping(header, doc, "plan", "plan") and state.get("header") is None:
+    if header is not None and check.mapping(header, doc, "plan", "plan"):
+        check.keys(header, PLAN_KEYS, "plan")
+    if isinstance(header, dict) and state.get("header") is None:
         state["header"] = header
         state["header_check"] = check
-
-    for raw in check.listing(doc, "areas", "areas", required=False):
-        if not check.mapping(raw, doc, "areas", "areas"):
-            continue
-        code = check.identifier(raw, "code", "area", state["area_codes"])
-        kind = check.choice(raw, "kind", f"area {code}", ("force", "district", "comparator"),
-                            default="force" if code == "force" else "district")
-        aliases = raw.get("aliases") or []
-        if not isinstance(aliases, list):
-            check.problem(raw, "aliases", f"area {code}", "aliases must be a list of names")
-            aliases = []
-        state["areas"].append(Area(code or "?", check.text(raw, "name", f"area {code}"), kind,
-                                   tuple(str(a) for a in aliases)))
-
-    for raw_priority in check.listing(doc, "priorities", "priorities", required=False):
-        if not check.mapping(raw_priority, doc, "priorities", "priorities"):
-            continue
-        pid = check.identifier(raw_priority, "id", "priority", state["priority_ids"]) or "?"
-        state["priorities"].append(Priority(pid, check.text(raw_priority, "title", f"priority {pid}")))
-        for raw_objective in check.listing(raw_priority, "objectives", f"priority {pid}"):
-            if not check.mapping(raw_objective, raw_priority, "objectives", f"priority {pid}"):
-                continue
-            oid = check.identifier(raw_objective, "id", "objective", state["objective_ids"]) or "?"
-            objective = Objective(oid, check.text(raw_objective, "title", f"objective {oid}"),
-                                  str(raw_objective.get("owner") or ""), pid)
-            state["objectives"].append(objective)
-            for raw_measure in check.listing(raw_objective, "measures", f"objective {oid}"):
-                if not check.mapping(raw_measure, raw_objective, "measures", f"objective {oid}"):
-                    continue
-                measure = _read_measure(check, raw_measure, pid, objective, state["measure_ids"],
-                                        len(state["measures"]))
-                if measure is not None:
-                    state["measures"].append((measure, check, raw_measure))
-
-    crime_types = doc.get("police_uk_crime_types")
-    if isinstance(crime_types, dict):
-        state["crime_types"].update({str(k): str(v) for k, v in crime_types.items()})
+    _read_areas(check, doc, state)
+    _read_priorities(check, doc, state)
+    _read_crime_types(check, doc, state)
 
 
-def load_plan(paths) -> Plan:
-    """Read one or more plan files into a Plan, or raise PlanError listing every problem."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    state = {"areas": [], "area_codes": set(), "priorities": [], "priority_ids": set(),
-             "objectives": [], "objective_ids": set(), "measures": [], "measure_ids": set(),
-             "crime_types": {}, "header": None}
-    checks = []
-    for path in paths:
+def _new_state() -> dict:
+    return {"areas": [], "area_codes": set(), "priorities": [], "priority_ids": set(),
+            "objectives": [], "objective_ids": set(), "measures": [], "measure_ids": set(),
+            "refs": [], "crime_refs": [], "crime_lists": {}, "areas_at": [], "header": None}
+
+
+def _check_references(state: dict, codes: set) -> None:
+    """Areas and measures a target names, and the measures crime types feed, once all files are read."""
+    units = {m.id: m.unit for m, _, _ in state["measures"]}
+    for check, raw, key, name, mid in state["refs"]:
+        where = f"measure {mid}"
+        if key == "series" and name not in codes:
+            check.problem(raw, key, where, f'comparator series "{name}" is not an area code (areas: {", ".join(sorted(codes))})')
+        elif key == "area" and name not in codes:
+            check.problem(raw, key, where, f'target area "{name}" is not an area code')
+        elif key == "measure" and name not in units:
+            check.problem(raw, key, where, f'target measure "{name}" is not a measure in the plan')
+        elif key == "measure" and name == mid:
+            check.problem(raw, key, where, "a measure target must name another measure, not this one")
+        elif key == "measure" and units[name] != units.get(mid):
+            check.problem(raw, key, where, f'target measure "{name}" is in {units[name]}, this measure in '
+                                           f"{units.get(mid)}; a measure target must share the unit")
+    for check, raw, measure_id in state["crime_refs"]:
+        if measure_id not in units:
+            check.problem(raw, measure_id, "police_uk_crime_types", f'measure "{measure_id}" is not in the plan')
+
+
+def _crime_index(state: dict) -> dict[str, tuple[str, ...]]:
+    """Crime type -> the measures it feeds, each measure in the plan's order."""
+    order = {m.id: m.order for m, _, _ in state["measures"]}
+    index: dict[str, list[str]] = {}
+    for measure_id in sorted((m for m in state["crime_lists"] if m in order), key=order.get):
+        for crime_type in state["crime_lists"][measure_id]:
+            index.setdefault(crime_type, []).append(measure_id)
+    return {crime_type: tuple(ids) for crime_type, ids in index.items()}
+
+
+def _validate(paths: list, texts: list) -> Plan:
+    """Read every file, then check what spans them; raise PlanError listing every problem."""
+    state, checks = _new_state(), []
+    for path, text in zip(paths, texts):
         check = _Checker(str(path))
         checks.append(check)
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except OSError as err:
-            check.problem(None, None, "", f"cannot read the plan file: {err.strerror}")
+        if isinstance(text, OSError):
+            check.problem(None, None, "", f"cannot read the plan file: {text.strerror}")
             continue
-        try:
-            doc = yaml.load(text, Loader=_LineLoader)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            check.problems.append(PlanProblem(str(path), mark.line + 1 if mark else 0, "",
-                                              f"not valid YAML: {getattr(err, 'problem', err)}"))
-            continue
-        _read_document(check, doc, state)
+        doc, form_problems, unreadable = _read_yaml(str(path), text)
+        check.problems.extend(form_problems)
+        if not unreadable:
+            _read_document(check, doc, state)
+    unreadable = [p for check in checks for p in check.problems
+                  if p.column is not None or p.message.startswith("cannot read the plan file")]
+    if unreadable:  # a file that cannot be read is reported alone: the rest would be guesses
+        raise PlanError(unreadable)
 
     first = checks[0]
     header = state["header"]
     hcheck = state.get("header_check", first)
-    if header is None:
+    if header is None:  # said once, not again as a missing id and title
         first.problem(None, None, "plan", "the plan section (id, title) is missing")
-        header = _Node()
+        header = _Node({"id": "?", "title": "?"})
     plan_id = hcheck.text(header, "id", "plan")
     title = hcheck.text(header, "title", "plan")
     year_start = header.get("year_start_month", 4)
-    if not isinstance(year_start, int) or isinstance(year_start, bool) or not 1 <= year_start <= 12:
+    if isinstance(year_start, _Reported):
+        year_start = 4
+    elif not isinstance(year_start, int) or isinstance(year_start, bool) or not 1 <= year_start <= 12:
         hcheck.problem(header, "year_start_month", "plan", f'year_start_month must be a month number 1 to 12, not "{year_start}"')
         year_start = 4
     default_tolerance = hcheck.band(header, "default_tolerance", "plan", default=Band(5.0, True))
@@ -485,25 +843,132 @@ def load_plan(paths) -> Plan:
     areas = state["areas"]
     codes = {a.code for a in areas}
     if "force" not in codes:
-        first.problem(None, None, "areas", 'areas must include the whole force, code "force"')
-    measures = []
-    for measure, check, raw in state["measures"]:
-        for target in measure.targets:
-            if target.series is not None and target.series not in codes:
-                check.problem(raw, "targets", f"measure {measure.id}",
-                              f'comparator series "{target.series}" is not an area code (areas: {", ".join(sorted(codes))})')
-            if target.area is not None and target.area not in codes:
-                check.problem(raw, "targets", f"measure {measure.id}", f'target area "{target.area}" is not an area code')
-        if measure.tolerance is None:
-            measure = replace(measure, tolerance=default_tolerance)
-        measures.append(measure)
-    for measure_id in state["crime_types"].values():
-        if measure_id not in state["measure_ids"]:
-            first.problem(None, None, "police_uk_crime_types", f'measure "{measure_id}" is not in the plan')
+        check, doc = state["areas_at"][0] if state["areas_at"] else (first, None)
+        check.problem(doc, "areas", "areas", 'areas must include the whole force, code "force"')
+    if not state["measures"]:
+        first.problem(None, None, "priorities",
+                      "the plan has no measures: give priorities, their objectives and measures")
+    _check_references(state, codes)
+    measures = [replace(m, tolerance=default_tolerance) if m.tolerance is None else m for m, _, _ in state["measures"]]
 
-    problems = [p for check in checks for p in check.problems]
+    order = {str(path): number for number, path in enumerate(paths)}
+    problems = sorted((p for check in checks for p in check.problems), key=lambda p: (order.get(p.file, 0), p.line))
     if problems:
         raise PlanError(problems)
     return Plan(plan_id, title, year_start, default_tolerance, tuple(areas), tuple(state["priorities"]),
-                tuple(state["objectives"]), tuple(measures), tuple(str(p) for p in paths),
-                state["crime_types"])
+                tuple(state["objectives"]), tuple(measures), tuple(str(p) for p in paths), _crime_index(state))
+
+
+# --- the cache of validated plans ----------------------------------------------------------------
+
+_MEMO: dict[str, Plan] = {}
+_CODE_DIGEST: list[bytes] = []
+
+
+def _code_digest() -> bytes:
+    """This module's and periods.py's code: a change to either makes every cached plan stale."""
+    if not _CODE_DIGEST:
+        here = Path(__file__).resolve().parent
+        try:
+            _CODE_DIGEST.append(b"".join((here / name).read_bytes() for name in ("plan.py", "periods.py")))
+        except OSError:  # installed without sources: a fresh value per process keeps the cache honest
+            _CODE_DIGEST.append(os.urandom(16))
+    return _CODE_DIGEST[0]
+
+
+def cache_folder() -> Path | None:
+    """Where validated plans are kept: METRICS_PLAN_CACHE (a folder, or "off"), else the user's cache."""
+    chosen = os.environ.get("METRICS_PLAN_CACHE")
+    if chosen:
+        return None if chosen.lower() in ("off", "0", "no") else Path(chosen)
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    except (RuntimeError, KeyError):  # no home folder (a service account): no cache
+        return None
+    return Path(base) / "metrics-plans"
+
+
+def _cache_key(paths: list, texts: list) -> str:
+    digest = hashlib.sha256(_code_digest())
+    for path, text in zip(paths, texts):
+        digest.update(b"\0" + str(path).encode() + b"\0" + text.encode())
+    return digest.hexdigest()
+
+
+def _plan_from_json(data: dict) -> Plan:
+    """Rebuild a Plan from its cached JSON (plain data: nothing in the cache can run code)."""
+    def band(b):
+        return None if b is None else Band(**b)
+
+    def measure(m):
+        return Measure(**{**m, "baseline": Baseline(**m["baseline"]) if m["baseline"] else None,
+                          "targets": tuple(Target(**t) for t in m["targets"]),
+                          "tolerance": band(m["tolerance"]), "stable_within": band(m["stable_within"]),
+                          "spc_baseline": tuple(m["spc_baseline"]) if m["spc_baseline"] else None,
+                          "spc_phases": tuple(Phase(**p) for p in m["spc_phases"])})
+    return Plan(data["id"], data["title"], data["year_start_month"], band(data["default_tolerance"]),
+                tuple(Area(**{**a, "aliases": tuple(a["aliases"])}) for a in data["areas"]),
+                tuple(Priority(**p) for p in data["priorities"]), tuple(Objective(**o) for o in data["objectives"]),
+                tuple(measure(m) for m in data["measures"]), tuple(data["sources"]),
+                {k: tuple(v) for k, v in data["crime_types"].items()})
+
+
+def _cached(key: str) -> Plan | None:
+    if key in _MEMO:
+        return _MEMO[key]
+    folder = cache_folder()
+    if folder is None:
+        return None
+    try:
+        plan = _plan_from_json(json.loads((folder / f"{key}.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no cache yet, or one from another version: validate afresh
+    _MEMO[key] = plan
+    return plan
+
+
+def _store(key: str, plan: Plan, keep: int = 32) -> None:
+    """Keep the plan for next time; a cache that cannot be written is silently skipped."""
+    if len(_MEMO) >= keep:  # a long-running app sees a new plan at each edit: keep memory bounded
+        _MEMO.clear()
+    _MEMO[key] = plan
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"{key}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(asdict(plan)), encoding="utf-8")
+        os.replace(temporary, folder / f"{key}.json")
+        for stale in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-keep]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def load_plan(paths) -> Plan:
+    """Read one or more plan files into a Plan, or raise PlanError listing every problem."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    texts = []
+    for path in paths:
+        try:
+            size = Path(path).stat().st_size
+            if size > MAX_PLAN_BYTES:  # the shipped plan is 22 KB: this is not a plan, so do not read it
+                texts.append(OSError(0, f"it is {size / 2**20:.1f} MB; a plan file is at most "
+                                        f"{MAX_PLAN_BYTES // 2**20} MB"))
+                continue
+            texts.append(Path(path).read_text(encoding="utf-8-sig"))
+        except OSError as err:
+            texts.append(err)
+        except UnicodeDecodeError as err:
+            texts.append(OSError(0, f"it is not UTF-8 text ({err.reason} at byte {err.start})"))
+    if any(isinstance(t, OSError) for t in texts):
+        return _validate(paths, texts)
+    key = _cache_key(paths, texts)
+    plan = _cached(key)
+    if plan is None:
+        plan = _validate(paths, texts)
+        _store(key, plan)
+    return plan

@@ -67,7 +67,7 @@ def test_duplicate_measure_ids_are_refused(tmp_path):
 
 def test_a_target_kind_must_be_known(tmp_path):
     found = problems(tmp_path, SMALL_PLAN.replace("kind: level, value: 90", "kind: stretch, value: 90"))
-    assert any("kind must be one of level, change_pct, change_pp, comparator" in p for p in found)
+    assert any("kind must be one of level, change_pct, change_pp, comparator, measure" in p for p in found)
 
 
 def test_a_target_date_must_be_a_month(tmp_path):
@@ -107,7 +107,10 @@ def test_a_baseline_period_must_be_a_month_range(tmp_path):
 
 def test_an_unknown_field_is_named_with_the_allowed_ones(tmp_path):
     text = SMALL_PLAN.replace("            tolerance: 2\n", "            tolerence: 2\n", 1)
-    assert any("unknown field tolerence" in p for p in problems(tmp_path, text))
+    assert problems(tmp_path, text) == [
+        f"{tmp_path / 'targets.yaml'}:{line_of(text, 'tolerence')}: unknown key 'tolerence' in measure calls_999_10s: "
+        "allowed are id, title, definition, unit, direction, aggregation, assess_on, baseline, targets, trajectory, "
+        "tolerance, stable_within, scale, spc, owner"]
 
 
 def test_the_force_area_is_required(tmp_path):
@@ -143,9 +146,9 @@ def test_a_second_plan_file_adds_measures(tmp_path, plan_file):
      "two targets have the same by month"),
     ("{kind: level, value: 90, by: 2007-03}", "{kind: level, value: ninety, by: 2007-03}", 'value must be a number, not "ninety"'),
     ("{kind: level, value: 90, by: 2007-03}", "{kind: level, by: 2007-03}", "value is required (a number)"),
-    ("            tolerance: 2\n", "            tolerance: 2\n            spc: {screen: yes}\n", "unknown spc field screen"),
+    ("            tolerance: 2\n", "            tolerance: 2\n            spc: {screen: yes}\n", "unknown key 'screen' in spc of measure calls_999_10s: allowed are baseline, screen_outliers, phases, seasonal"),
     ("  - {code: north, name: North}", "  - {code: north, name: North, aliases: Northern}", "aliases must be a list"),
-    ("  - {code: north, name: North}", "  - {code: north, name: North, kind: county}", "kind must be one of force, district, comparator"),
+    ("  - {code: north, name: North}", "  - {code: north, name: North, kind: county}", "kind must be one of force, district, comparator, peer"),
     ("            assess_on: month\n", "            assess_on: weekly\n", "assess_on must be one of month, quarter, ytd, rolling12, year"),
     ("            title: 999 calls answered within 10 seconds\n", "", "title is required"),
 ])
