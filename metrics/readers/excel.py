@@ -1,0 +1,69 @@
+"""Excel workbooks, read streaming: cells become text as an analyst typed them, and a workbook with
+more rows than any sensible monthly file is refused while it is read, before anything is built."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+MAX_ROWS = 2_000_000  # the largest sensible monthly file; more is refused
+
+
+class TooManyRows(ValueError):
+    """The file has more rows than the loader reads."""
+
+
+def too_many_rows_message(limit: int = MAX_ROWS) -> str:
+    return (f"the file has more than {limit:,} rows, the most the loader reads; split it into smaller files "
+            "(one month or one measure each)")
+
+
+def cell_text(cell) -> str | None:
+    value = cell.value
+    if value is None:
+        return None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, dt.time):
+        return f"{value.hour}:{value.minute:02d}"
+    if isinstance(value, dt.timedelta):
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60}:{minutes % 60:02d}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "%" in (cell.number_format or ""):
+            return f"{value * 100:.10g}%"
+        return f"{value:.15g}"
+    return str(value)
+
+
+def read_sheet(path, sheet: str | None, shape_problem, limit: int = MAX_ROWS) -> tuple[list[str], pd.DataFrame, str]:
+    """The header, the body as text cells (columns c0..cN), and which sheet was read.
+    `shape_problem` is the exception class to raise for a sheet that is not there."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet is None:
+            names = [n for n in book.sheetnames if n.lower() in ("figures", "data")] or book.sheetnames
+            worksheet = book[names[0]]
+        elif sheet in book.sheetnames:
+            worksheet = book[sheet]
+        else:
+            raise shape_problem(f'there is no sheet "{sheet}" (sheets: {", ".join(book.sheetnames)})')
+        where = f'read from sheet "{worksheet.title}"; the workbook\'s sheets: {", ".join(book.sheetnames)}'
+        rows = worksheet.iter_rows()
+        first = next(rows, None)
+        if first is None:
+            return [], pd.DataFrame(), where
+        header = [str(h).strip() if h is not None else "" for h in (cell_text(c) for c in first)]
+        width = len(header)
+        body = []
+        for row in rows:
+            if len(body) >= limit:  # checked while streaming: a huge sheet is never held whole
+                raise TooManyRows(too_many_rows_message(limit))
+            cells = [cell_text(c) for c in row[:width]]
+            body.append(cells + [None] * (width - len(cells)))
+    finally:
+        book.close()
+    frame = pd.DataFrame(body, columns=[f"c{i}" for i in range(width)], dtype=object)
+    return header, frame, where
