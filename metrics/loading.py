@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import store
-from metrics.periods import PeriodError, month_index, month_label, month_name, parse_month
+from metrics.periods import PeriodError, month_index, month_label, parse_month
 from metrics.plan import Plan
 from metrics.readers import excel, police_uk
 
@@ -102,13 +102,14 @@ def _csv_safe(text) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def problems_csv(error: FiguresError) -> str:
-    """Every problem of a refused file as CSV (file, row, column, value, problem), for
-    `load --problems FILE` and the data page's download."""
+def problems_csv(error) -> str:
+    """Every problem of a refused file (a FiguresError, or a list of them) as CSV: file, row,
+    column, value, problem; for `load --problems FILE` and the data page's download."""
+    errors = [error] if isinstance(error, FiguresError) else list(error)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["file", "row", "column", "value", "problem"])
-    for p in error.problems:
+    for p in (p for err in errors for p in err.problems):
         writer.writerow([_csv_safe(p.file), p.row, _csv_safe(p.column), _csv_safe(p.value), _csv_safe(p.reason)])
     return out.getvalue()
 
@@ -341,6 +342,15 @@ def _short(text: str, limit: int = 80) -> str:
     return f"CASE WHEN length({text}) > {limit} THEN left({text}, {limit - 3}) || '...' ELSE {text} END"
 
 
+def month_words(index: int) -> str:
+    """'April 2009': a month as a person writes it."""
+    return f"{MONTHS[index % 12]} {index // 12}"
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
 def current_month() -> int:
     today = dt.date.today()
     return month_index(today.year, today.month)
@@ -389,7 +399,7 @@ def _check_rows(conn, decimal_comma: bool = False, allow_future: bool = False, n
         FROM checked WHERE period_error IS NOT NULL OR coalesce(period_text, '') = ''
         UNION ALL
         SELECT row_number, period_column,
-               'the period ' || period_text || ' is after the current month ({month_name(now)}): a figure cannot be '
+               'the period ' || period_text || ' is after the current month ({month_words(now)}): a figure cannot be '
                || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text
         FROM checked WHERE {future} AND NOT (value_blank AND NOT has_ratio_parts)
         UNION ALL
@@ -564,7 +574,7 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
                                                     "maps no crime types to measures (police_uk_crime_types)")])
         police_uk.stage_street(conn, plan, columns)
         _stage_periods(conn, "street")
-        report = police_uk.stage_counts(conn, strict, allow_future, now, month_name(now))
+        report = police_uk.stage_counts(conn, strict, allow_future, now, month_words(now))
     else:
         _stage_rows(conn, shape, columns)
     no_rows = conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 0
@@ -625,5 +635,48 @@ def _future_report(conn, now: int, allow_future: bool) -> list[str]:
     count, last = conn.execute(f"SELECT count(*), max(month) FROM incoming WHERE month > {now}").fetchone()
     if not count:
         return []
-    return [f"{count:,} figure{'s' if count != 1 else ''} for months after {month_name(now)} (up to "
-            f"{month_name(last)}) loaded, as --allow-future asked"]
+    return [f"{count:,} figure{'s' if count != 1 else ''} for months after {month_words(now)} (up to "
+            f"{month_words(last)}) loaded, as --allow-future asked"]
+
+
+# --- many files at once: a folder, and what is held afterwards ---------------------------------
+
+FIGURE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# A police.uk download holds these beside the street-level files; they are not figures.
+POLICE_UK_OTHER_FILES = ("-outcomes.csv", "-stop-and-search.csv")
+
+
+def figure_files(paths) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to load, in order, and the files passed over with why. A folder gives every CSV
+    and workbook in it and its subfolders (a police.uk download has one folder per month)."""
+    files, skipped = [], []
+    for given in map(Path, paths):
+        if not given.is_dir():
+            files.append(given)
+            continue
+        for path in sorted(p for p in given.rglob("*") if p.is_file()):
+            lower = path.name.lower()
+            if lower.startswith(("~$", ".")):  # Excel's lock files, hidden files
+                continue
+            if lower.endswith(POLICE_UK_OTHER_FILES):
+                skipped.append((path, "a police.uk outcomes or stop-and-search file, not street-level crimes"))
+            elif path.suffix.lower() in FIGURE_SUFFIXES:
+                files.append(path)
+    return files, skipped
+
+
+def months_held(conn, plan: Plan) -> list[str]:
+    """One line per measure of the plan: the months held, in words, with any gap counted
+    ("bcs_comparator_crime: April 2003 to April 2009")."""
+    held = {measure_id: (first, last, count) for measure_id, first, last, count in conn.execute("""
+        SELECT measure_id, min(month), max(month), count(DISTINCT month) FROM figures GROUP BY measure_id""").fetchall()}
+    lines = []
+    for measure_id in plan.measure_ids:
+        if measure_id not in held:
+            lines.append(f"{measure_id}: no figures held")
+            continue
+        first, last, count = held[measure_id]
+        span = month_words(first) if first == last else f"{month_words(first)} to {month_words(last)}"
+        missing = last - first + 1 - count
+        lines.append(f"{measure_id}: {span}" + (f" ({missing} month{'s' if missing != 1 else ''} missing)" if missing else ""))
+    return lines
