@@ -36,11 +36,39 @@ def cell_text(cell) -> str | None:
     return str(value)
 
 
+def _sheet_head_size(self) -> None:
+    """openpyxl's read-only sheet looks for its <dimension> element by parsing until the end of the
+    sheet's data, so a sheet without one is read whole before the first row is returned. The
+    element, when present, comes before the data: look only there."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    with self._get_source() as source:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag.endswith("}dimension"):
+                try:
+                    bounds = SheetDimension.from_tree(element).boundaries
+                except Exception:  # a malformed ref: read without it
+                    return
+                self._min_column, self._min_row, self._max_column, self._max_row = bounds
+                return
+            if element.tag.endswith("}sheetData"):
+                return
+
+
+def _bounded_openpyxl():
+    import openpyxl
+    from openpyxl.worksheet import _read_only
+
+    _read_only.ReadOnlyWorksheet._get_size = _sheet_head_size
+    return openpyxl
+
+
 def read_sheet(path, sheet: str | None, shape_problem, limit: int = MAX_ROWS) -> tuple[list[str], pd.DataFrame, str]:
     """The header, the body as text cells (columns c0..cN), and which sheet was read.
     `shape_problem` is the exception class to raise for a sheet that is not there."""
-    import openpyxl
-
+    openpyxl = _bounded_openpyxl()
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         if sheet is None:
@@ -51,6 +79,9 @@ def read_sheet(path, sheet: str | None, shape_problem, limit: int = MAX_ROWS) ->
         else:
             raise shape_problem(f'there is no sheet "{sheet}" (sheets: {", ".join(book.sheetnames)})')
         where = f'read from sheet "{worksheet.title}"; the workbook\'s sheets: {", ".join(book.sheetnames)}'
+        if (worksheet._max_row or 0) > limit + 1:  # the sheet says how big it is: believe it when it is too big
+            raise TooManyRows(too_many_rows_message(limit))
+        worksheet.reset_dimensions()  # a dimension that says too few must not hide rows: read them all
         rows = worksheet.iter_rows()
         first = next(rows, None)
         if first is None:
