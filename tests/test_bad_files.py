@@ -32,6 +32,9 @@ EXPECTED = {
     "numerator_only.csv": (2, "denominator", "is a ratio: give both numerator and denominator"),
     "hours_on_a_count.csv": (2, "value", "hours:minutes is only for hours"),
     "bad_hours_minutes.csv": (2, "value", '"5:75" is not a number'),
+    "future_month.csv": (2, "period", "the period 2090-03 is after the current month"),
+    "long_note.csv": (2, "note", "the note is 2500 characters long; a note may have at most 2,000 characters"),
+    "police_uk_bad_month.csv": (2, "Month", '"2008-13" is not a month'),
 }
 
 
@@ -63,6 +66,12 @@ def test_a_bad_file_gets_its_error_and_changes_nothing(loaded_store, name):
     assert (first.row, first.column) == (row, column) and reason in first.reason, str(first)
     assert str(first).startswith(str(HERE / "bad_files" / name))
     assert snapshot(loaded_store) == before
+
+
+def test_every_bad_police_uk_row_is_its_own_problem(loaded_store):
+    with pytest.raises(FiguresError) as caught:
+        load_figures(loaded_store, PLAN, HERE / "bad_files" / "police_uk_bad_month.csv")
+    assert [p.row for p in caught.value.problems] == [2, 3]
 
 
 def test_a_byte_order_mark_is_ignored(loaded_store):
