@@ -158,15 +158,11 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
-            header, frame, where = excel.read_sheet(path, sheet, _ShapeProblem)
+            header, where = excel.stage_sheet(conn, path, sheet, _ShapeProblem)
         except (_ShapeProblem, excel.TooManyRows):
             raise
         except Exception as err:  # openpyxl raises many kinds for a file that is not a workbook
             raise _ShapeProblem(f"this is not an Excel workbook that can be read ({type(err).__name__})") from err
-        frame.insert(0, "row_number", range(2, len(frame) + 2))
-        conn.register("raw_frame", frame)
-        conn.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_frame")
-        conn.unregister("raw_frame")
         return _Reading(header, where=where)
     if suffix == ".xls":
         raise _ShapeProblem("old .xls workbooks are not read: save it as .xlsx or CSV")

@@ -13,7 +13,7 @@ class TooManyRows(ValueError):
     """The file has more rows than the loader reads."""
 
 
-def too_many_rows_message(limit: int = MAX_ROWS) -> str:
+def too_many_rows_message(limit: int) -> str:
     return (f"the file has more than {limit:,} rows, the most the loader reads; split it into smaller files "
             "(one month or one measure each)")
 
@@ -65,9 +65,15 @@ def _bounded_openpyxl():
     return openpyxl
 
 
-def read_sheet(path, sheet: str | None, shape_problem, limit: int = MAX_ROWS) -> tuple[list[str], pd.DataFrame, str]:
-    """The header, the body as text cells (columns c0..cN), and which sheet was read.
+CHUNK_ROWS = 50_000  # rows held in Python at once; each chunk goes into DuckDB as it is read
+
+
+def stage_sheet(conn, path, sheet: str | None, shape_problem, limit: int | None = None) -> tuple[list[str], str]:
+    """Stream a sheet into the temp table `raw` (row_number, then c0..cN as text) and return the
+    header and which sheet was read. Rows go to DuckDB a chunk at a time, so memory stays small
+    whatever the sheet's size, and the row limit is checked as the rows arrive.
     `shape_problem` is the exception class to raise for a sheet that is not there."""
+    limit = MAX_ROWS if limit is None else limit
     openpyxl = _bounded_openpyxl()
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
@@ -85,16 +91,32 @@ def read_sheet(path, sheet: str | None, shape_problem, limit: int = MAX_ROWS) ->
         rows = worksheet.iter_rows()
         first = next(rows, None)
         if first is None:
-            return [], pd.DataFrame(), where
+            return [], where
         header = [str(h).strip() if h is not None else "" for h in (cell_text(c) for c in first)]
         width = len(header)
-        body = []
+        columns = [f"c{i}" for i in range(width)]
+        conn.execute("CREATE OR REPLACE TEMP TABLE raw (row_number INTEGER, "
+                     + ", ".join(f"{c} VARCHAR" for c in columns) + ")")
+        chunk, count = [], 0
         for row in rows:
-            if len(body) >= limit:  # checked while streaming: a huge sheet is never held whole
+            count += 1
+            if count > limit:
                 raise TooManyRows(too_many_rows_message(limit))
             cells = [cell_text(c) for c in row[:width]]
-            body.append(cells + [None] * (width - len(cells)))
+            chunk.append([count + 1, *cells, *([None] * (width - len(cells)))])
+            if len(chunk) == CHUNK_ROWS:
+                _insert(conn, chunk, columns)
+                chunk = []
+        _insert(conn, chunk, columns)
     finally:
         book.close()
-    frame = pd.DataFrame(body, columns=[f"c{i}" for i in range(width)], dtype=object)
-    return header, frame, where
+    return header, where
+
+
+def _insert(conn, chunk: list, columns: list[str]) -> None:
+    if not chunk:
+        return
+    frame = pd.DataFrame(chunk, columns=["row_number", *columns], dtype=object).astype({"row_number": "int64"})
+    conn.register("raw_chunk", frame)
+    conn.execute("INSERT INTO raw SELECT * FROM raw_chunk")
+    conn.unregister("raw_chunk")
