@@ -250,3 +250,29 @@ def test_problems_csv_gives_every_problem(tmp_path, small_plan, fresh_store):
         'bad.csv,2,value,lots,"""lots"" is not a number (accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a)"',
         "bad.csv,3,measure_id,'+crimes,\"unknown measure \"\"+crimes\"\"; did you mean crimes?\"",
     ]
+
+
+def test_workbook_cells_read_as_typed_dates_percents_times_and_a_gap_in_the_rows(tmp_path, small_plan, fresh_store):
+    import datetime as dt
+
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["measure_id", "period", "area", "value"])
+    sheet.append(["sickness_hours", dt.datetime(2006, 4, 1), "north", dt.time(5, 30)])
+    sheet.append(["crimes", "May 2006", "north", 7])
+    sheet["A5"], sheet["B5"], sheet["C5"], sheet["D5"] = "crimes", "2006-06", "south", 9  # row 4 left blank
+    sheet["A6"], sheet["B6"], sheet["D6"] = "calls_999_10s", "2006-04", 0.942
+    sheet["D6"].number_format = "0.0%"
+    book.save(tmp_path / "typed.xlsx")
+    result = load_figures(fresh_store, small_plan, tmp_path / "typed.xlsx")
+    assert result.added == 4
+    rows = {(m, a, month % 12 + 1): round(v, 4) for m, a, month, v in held(fresh_store)}
+    assert rows == {("sickness_hours", "north", 4): 5.5, ("crimes", "north", 5): 7.0,
+                    ("crimes", "south", 6): 9.0, ("calls_999_10s", "force", 4): 94.2}
+    # Row numbers are the sheet's own, past the blank row 4.
+    sheet["A7"], sheet["B7"], sheet["D7"] = "crimes", "2006-07", "lots"
+    book.save(tmp_path / "typed.xlsx")
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, tmp_path / "typed.xlsx")
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(7, "value", "lots")]
