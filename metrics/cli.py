@@ -66,33 +66,77 @@ def _orphan_figures(db, plan) -> list[str]:
 
 
 def load_command(args) -> int:
-    """Validate and load figures files, all or nothing per file; exit 2 if any file fails."""
+    """Validate and load figures files and folders, all or nothing per file; exit 2 if any file fails.
+    Ends, for more than one file, with a table of what each file did and the months held per measure."""
+    from tqdm import tqdm
+
+    from metrics.loading import figure_files, months_held, problems_csv
+
     plan, exit_code = _plan(args), 0
+    files, skipped = figure_files(args.files)
+    outcomes, refused = [], []
+
+    def say(text, err=False):  # printed above the progress bar, not through it
+        tqdm.write(text, file=sys.stderr if err else sys.stdout)
+
     conn = store.connect(args.db)
     try:
-        for path in args.files:
+        for path, why in skipped:
+            say(f"{path}: skipped: {why}")
+        for path in tqdm(files, desc="loading", unit="file", file=sys.stderr, disable=None if len(files) > 1 else True):
             try:
-                result = load_figures(conn, plan, path, dry_run=args.dry_run, sheet=args.sheet)
+                result = load_figures(conn, plan, path, dry_run=args.dry_run, sheet=args.sheet,
+                                      strict=args.strict, allow_future=args.allow_future)
             except FiguresError as err:
-                shown = err.problems[:MAX_PROBLEMS_SHOWN]
-                for problem in shown:
-                    print(problem, file=sys.stderr)
-                if len(err.problems) > len(shown):
-                    print(f"{path}: ... and {len(err.problems) - len(shown)} more problems", file=sys.stderr)
-                print(f"{path}: {len(err.problems)} problem{'s' if len(err.problems) != 1 else ''}; "
-                      "nothing was loaded", file=sys.stderr)
+                for line in [*err.summary_lines(), *map(str, err.problems[:MAX_PROBLEMS_SHOWN])]:
+                    say(line, err=True)
+                if err.total > min(len(err.problems), MAX_PROBLEMS_SHOWN):
+                    say(f"{path}: ... and {err.total - min(len(err.problems), MAX_PROBLEMS_SHOWN):,} more problems"
+                        + ("" if args.problems else " (--problems FILE writes them all)"), err=True)
+                say(err.headline(), err=True)
+                refused.append(err)
+                outcomes.append((str(path), f"refused: {err.total:,} problem{'s' if err.total != 1 else ''}"))
                 exit_code = PROBLEM_EXIT
                 continue
             prefix = "would load (dry run): " if args.dry_run else ""
-            print(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
+            say(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
+            for line in result.report:
+                say(f"  {line}")
+            outcomes.append((str(path), result))
             if args.dry_run:
                 for row in records(result.by_measure):
-                    print(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
+                    say(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
                 for row in records(result.changes):
-                    print(f"  revised {row.measure_id} {row.area} {row.period}: {_number(row.old_value)} -> {_number(row.new_value)}")
+                    note = " (note changed)" if row.old_value == row.new_value else ""
+                    say(f"  revised {row.measure_id} {row.area} {row.period}: "
+                        f"{_number(row.old_value)} -> {_number(row.new_value)}{note}")
+        if len(files) > 1 or any(Path(f).is_dir() for f in args.files):
+            print(_load_table(outcomes))
+            print("\nMonths held per measure" + (" (before this dry run):" if args.dry_run else ":"))
+            for line in months_held(conn, plan):
+                print(f"  {line}")
+        if not files:
+            print(f"no CSV or .xlsx files in {', '.join(args.files)}", file=sys.stderr)
+            exit_code = PROBLEM_EXIT
     finally:
         conn.close()
+    if args.problems:
+        Path(args.problems).write_text(problems_csv(refused), encoding="utf-8")
+        count = sum(len(err.problems) for err in refused)
+        print(f"{args.problems}: {count:,} problem{'s' if count != 1 else ''} written", file=sys.stderr)
     return exit_code
+
+
+def _load_table(outcomes) -> str:
+    """What each file did: added, revised, unchanged, or refused with its number of problems."""
+    width = max([len("file"), *(len(name) for name, _ in outcomes)])
+    lines = [f"\n{'file':<{width}}  {'added':>8} {'revised':>8} {'unchanged':>10}", "-" * (width + 30)]
+    for name, result in outcomes:
+        if isinstance(result, str):
+            lines.append(f"{name:<{width}}  {result}")
+        else:
+            lines.append(f"{name:<{width}}  {result.added:>8,} {result.revised:>8,} {result.unchanged:>10,}")
+    return "\n".join(lines)
 
 
 def _as_of(text):
@@ -224,9 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=validate_command)
 
     load = commands.add_parser("load", parents=[common], help="check and load figures files (CSV or .xlsx)")
-    load.add_argument("files", nargs="+", metavar="FILE")
+    load.add_argument("files", nargs="+", metavar="FILE", help="CSV or .xlsx files, or folders of them")
     load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     load.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx to read (default: figures, data, or the first)")
+    load.add_argument("--strict", action="store_true",
+                      help="police.uk: crimes outside the plan's districts or with no location are errors")
+    load.add_argument("--allow-future", action="store_true", help="load figures for months after the current month")
+    load.add_argument("--problems", metavar="OUT.csv", help="write every problem of refused files to this CSV")
     load.set_defaults(run=load_command)
 
     status = commands.add_parser("status", parents=[common], help="the scorecard")

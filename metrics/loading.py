@@ -3,6 +3,8 @@
 A file is read into DuckDB as text, its shape recognised from the headers (long or wide), and
 every row checked in one set-based pass. Any problem refuses the whole file and lists every
 problem with its row (the spreadsheet's own number: the header is row 1), column and reason.
+police.uk street-level files are read by metrics/readers/police_uk.py, workbooks by
+metrics/readers/excel.py (streaming, with a row limit).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import datetime as dt
 import difflib
 import getpass
 import hashlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import store
-from metrics.periods import PeriodError, month_label, parse_month
+from metrics.periods import PeriodError, month_index, month_label, parse_month
 from metrics.plan import Plan
+from metrics.readers import excel, police_uk
 
 ACCEPTED_VALUES = "accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a"
 LONG_REQUIRED = ("measure_id", "period")
+# Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
+MAX_NOTE_LENGTH = 2000             # characters in a note
+MAX_PROBLEMS_KEPT = 100_000        # problems listed one by one; the kinds summary counts them all
+SUMMARY_FROM = 10                  # more problems than this are summarised per kind first
 
 
 @dataclass(frozen=True)
@@ -31,20 +39,79 @@ class FigureProblem:
     row: int      # the spreadsheet's own row number: the header is row 1
     column: str
     reason: str   # what is wrong, then what would be accepted
+    value: str | None = None  # the cell as written, where one cell is at fault
 
     def __str__(self) -> str:
         return f"{self.file}: row {self.row}, column {self.column}: {self.reason}"
 
 
-class FiguresError(ValueError):
-    """A file with problems; nothing from it was loaded."""
+@dataclass(frozen=True)
+class ProblemKind:
+    """Problems that share a column and reason: how many, and the first few rows."""
+    count: int
+    column: str
+    reason: str
+    rows: tuple[int, ...]
 
-    def __init__(self, file: str, problems: list[FigureProblem]):
+    def __str__(self) -> str:
+        shown = ", ".join(str(r) for r in self.rows)
+        more = ", ..." if self.count > len(self.rows) else ""
+        noun = "row" if self.count == 1 else "rows"
+        return f"{self.count:,} {noun}: {self.reason} ({noun} {shown}{more})"
+
+
+class FiguresError(ValueError):
+    """A file with problems; nothing from it was loaded.
+
+    `problems` lists every rejected row (up to MAX_PROBLEMS_KEPT, beyond which `total` still counts
+    them); `kinds` summarises them per column and reason, most frequent first."""
+
+    def __init__(self, file: str, problems: list[FigureProblem], total: int | None = None,
+                 kinds: list[ProblemKind] | None = None):
         self.file = file
         self.problems = problems
-        count = len(problems)
-        summary = f"{file}: {count} problem{'s' if count != 1 else ''}; nothing was loaded"
-        super().__init__("\n".join([*(str(p) for p in problems), summary]))
+        self.total = len(problems) if total is None else total
+        self.kinds = kinds if kinds is not None else _kinds_of(problems)
+        shown = problems[:1000]
+        lines = [*(str(k) for k in self.kinds)] if self.total > SUMMARY_FROM else []
+        lines += [str(p) for p in shown]
+        if self.total > len(shown):
+            lines.append(f"{file}: ... and {self.total - len(shown):,} more problems")
+        lines.append(self.headline())
+        super().__init__("\n".join(lines))
+
+    def headline(self) -> str:
+        return f"{self.file}: {self.total:,} problem{'s' if self.total != 1 else ''}; nothing was loaded"
+
+    def summary_lines(self) -> list[str]:
+        """Per kind ("412 rows: unknown area "kent" (rows 2, 5, 9, ...)"), when the list is long."""
+        return [str(k) for k in self.kinds] if self.total > SUMMARY_FROM else []
+
+
+def _kinds_of(problems: list[FigureProblem]) -> list[ProblemKind]:
+    groups: dict[tuple[str, str], list[int]] = {}
+    for p in problems:
+        groups.setdefault((p.column, p.reason), []).append(p.row)
+    kinds = [ProblemKind(len(rows), column, reason, tuple(sorted(rows)[:5])) for (column, reason), rows in groups.items()]
+    return sorted(kinds, key=lambda k: (-k.count, k.rows))
+
+
+def _csv_safe(text) -> str:
+    """A cell that a spreadsheet would run as a formula (=, +, -, @) is written as text."""
+    text = "" if text is None else str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def problems_csv(error) -> str:
+    """Every problem of a refused file (a FiguresError, or a list of them) as CSV: file, row,
+    column, value, problem; for `load --problems FILE` and the data page's download."""
+    errors = [error] if isinstance(error, FiguresError) else list(error)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "row", "column", "value", "problem"])
+    for p in (p for err in errors for p in err.problems):
+        writer.writerow([_csv_safe(p.file), p.row, _csv_safe(p.column), _csv_safe(p.value), _csv_safe(p.reason)])
+    return out.getvalue()
 
 
 @dataclass
@@ -58,6 +125,7 @@ class LoadResult:
     load_id: int | None = None
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # revised rows: old -> new
     by_measure: pd.DataFrame = field(default_factory=pd.DataFrame)  # added, revised, unchanged per measure
+    report: list[str] = field(default_factory=list)  # plain-words lines for the analyst (police.uk: where crimes went)
 
     def summary(self) -> str:
         return f"added {self.added}, revised {self.revised}, unchanged {self.unchanged}"
@@ -71,48 +139,6 @@ def _sniff_delimiter(path: Path) -> str:
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
-
-
-def _excel_cell_text(cell) -> str | None:
-    value = cell.value
-    if value is None:
-        return None
-    if isinstance(value, (dt.datetime, dt.date)):
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, dt.time):
-        return f"{value.hour}:{value.minute:02d}"
-    if isinstance(value, dt.timedelta):
-        minutes = round(value.total_seconds() / 60)
-        return f"{minutes // 60}:{minutes % 60:02d}"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "%" in (cell.number_format or ""):
-            return f"{value * 100:.10g}%"
-        return f"{value:.15g}"
-    return str(value)
-
-
-def _read_excel(path: Path, sheet: str | None) -> tuple[list[str], pd.DataFrame, str]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet is None:
-            names = [n for n in book.sheetnames if n.lower() in ("figures", "data")] or book.sheetnames
-            worksheet = book[names[0]]
-        elif sheet in book.sheetnames:
-            worksheet = book[sheet]
-        else:
-            raise _ShapeProblem(f'there is no sheet "{sheet}" (sheets: {", ".join(book.sheetnames)})')
-        rows = [[_excel_cell_text(c) for c in row] for row in worksheet.iter_rows()]
-        where = f'read from sheet "{worksheet.title}"; the workbook\'s sheets: {", ".join(book.sheetnames)}'
-    finally:
-        book.close()
-    if not rows:
-        return [], pd.DataFrame(), where
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    body = [r + [None] * (len(header) - len(r)) for r in rows[1:]]
-    frame = pd.DataFrame([r[: len(header)] for r in body], columns=[f"c{i}" for i in range(len(header))], dtype=object)
-    return header, frame, where
 
 
 class _ShapeProblem(ValueError):
@@ -132,15 +158,11 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
-            header, frame, where = _read_excel(path, sheet)
-        except _ShapeProblem:
+            header, where = excel.stage_sheet(conn, path, sheet, _ShapeProblem)
+        except (_ShapeProblem, excel.TooManyRows):
             raise
         except Exception as err:  # openpyxl raises many kinds for a file that is not a workbook
             raise _ShapeProblem(f"this is not an Excel workbook that can be read ({type(err).__name__})") from err
-        frame.insert(0, "row_number", range(2, len(frame) + 2))
-        conn.register("raw_frame", frame)
-        conn.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_frame")
-        conn.unregister("raw_frame")
         return _Reading(header, where=where)
     if suffix == ".xls":
         raise _ShapeProblem("old .xls workbooks are not read: save it as .xlsx or CSV")
@@ -159,11 +181,14 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
             SELECT row_number() OVER () + 1 AS row_number, *
             FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"', columns = {{{names}}},
                           null_padding = true, ignore_errors = false,
-                          strict_mode = false, encoding = 'utf-8')""",
+                          strict_mode = false, encoding = 'utf-8')
+            LIMIT {excel.MAX_ROWS + 1}""",
             [str(path), delimiter],
         )
     except Exception as err:
         raise _ShapeProblem(f"the file cannot be read as CSV: {str(err).splitlines()[0]}") from err
+    if conn.execute("SELECT count(*) FROM raw").fetchone()[0] > excel.MAX_ROWS:
+        raise excel.TooManyRows(excel.too_many_rows_message(excel.MAX_ROWS))
     return _Reading(header, decimal_comma=delimiter == ";")
 
 
@@ -181,7 +206,7 @@ def _is_month(name: str) -> bool:
         return False
 
 
-POLICE_UK_COLUMNS = ("crime_id", "month", "lsoa_name", "crime_type")
+POLICE_UK_COLUMNS = police_uk.REQUIRED
 
 
 def _recognise(header: list[str]) -> tuple[str, dict]:
@@ -217,37 +242,13 @@ def _recognise(header: list[str]) -> tuple[str, dict]:
     return "wide", columns
 
 
-def _stage_police_uk(conn, plan: Plan, columns: dict) -> None:
-    """police.uk street-level crimes: count each month's crimes per measure and district.
-
-    The plan maps crime types to measures (`police_uk_crime_types`); other types are left out.
-    The district is the area whose name (or alias) begins the LSOA name ("Maidstone 012A");
-    the force figure counts every mapped crime, with or without a district.
-    """
-    mapping = pd.DataFrame(list(plan.crime_types.items()), columns=["crime_type", "measure_id"], dtype=object)
-    names = pd.DataFrame([(a.code, n.lower()) for a in plan.areas if a.kind == "district" for n in (a.name, *a.aliases)],
-                         columns=["area", "area_name"], dtype=object)
-    conn.register("crime_type_map", mapping)
-    conn.register("area_names", names)
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE crimes AS
-        SELECT r.row_number, trim(r.{columns['month']}) AS period_text, m.measure_id,
-               nullif(trim(r.{columns['lsoa_name']}), '') AS lsoa_name,
-               (SELECT arg_max(a.area, length(a.area_name)) FROM area_names a
-                WHERE starts_with(lower(trim(r.{columns['lsoa_name']})), a.area_name || ' ')) AS area
-        FROM raw r JOIN crime_type_map m ON m.crime_type = trim(r.{columns['crime_type']})""")
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE rows AS
-        SELECT min(row_number) AS row_number, measure_id, 'force' AS area, period_text, 'Month' AS period_column,
-               count(*)::VARCHAR AS value_text, 'Crime type' AS value_column,
-               NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, NULL::VARCHAR AS note
-        FROM crimes GROUP BY measure_id, period_text
-        UNION ALL
-        SELECT min(row_number), measure_id, coalesce(area, 'LSOA ' || lsoa_name), period_text, 'Month',
-               count(*)::VARCHAR, 'Crime type', NULL, NULL, NULL
-        FROM crimes WHERE lsoa_name IS NOT NULL GROUP BY measure_id, coalesce(area, 'LSOA ' || lsoa_name), period_text""")
-    for name in ("crime_type_map", "area_names"):
-        conn.unregister(name)
+def _drop_rows(conn) -> None:
+    """`rows` is a view over the file's cells, or for police.uk a table of counts: a load on the
+    same connection may follow one of the other kind."""
+    kind = conn.execute("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = 'rows' AND temporary UNION ALL "
+                        "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = 'rows' AND temporary").fetchone()
+    if kind:
+        conn.execute(f"DROP {kind[0]} rows")
 
 
 def _stage_rows(conn, shape: str, columns: dict) -> None:
@@ -257,7 +258,7 @@ def _stage_rows(conn, shape: str, columns: dict) -> None:
 
     if shape == "long":
         conn.execute(f"""
-            CREATE OR REPLACE TEMP TABLE rows AS
+            CREATE OR REPLACE TEMP VIEW rows AS
             SELECT row_number, trim({col('measure_id')}) AS measure_id,
                    coalesce(nullif(trim({col('area')}), ''), 'force') AS area,
                    trim({col('period')}) AS period_text, 'period' AS period_column,
@@ -277,7 +278,7 @@ def _stage_rows(conn, shape: str, columns: dict) -> None:
             FROM raw WHERE coalesce(trim({col('measure_id')}), '') <> ''"""
         for header, raw_col in columns["months"].items()
     ]
-    conn.execute("CREATE OR REPLACE TEMP TABLE rows AS " + " UNION ALL ".join(selects))
+    conn.execute("CREATE OR REPLACE TEMP VIEW rows AS " + " UNION ALL ".join(selects))
 
 
 def _sql_text(text: str) -> str:
@@ -308,7 +309,7 @@ def _number_sql(text: str, decimal_comma: bool = False) -> str:
 
 
 def _hours_sql(text: str) -> str:
-    return (f"CASE WHEN regexp_matches({text}, '^[0-9]+:[0-5][0-9]$') THEN "
+    return (f"CASE WHEN contains({text}, ':') AND regexp_matches({text}, '^[0-9]+:[0-5][0-9]$') THEN "
             f"CAST(split_part({text}, ':', 1) AS DOUBLE) + CAST(split_part({text}, ':', 2) AS DOUBLE) / 60 END")
 
 
@@ -325,9 +326,9 @@ def _register_plan(conn, plan: Plan) -> None:
     conn.unregister("plan_areas_frame")
 
 
-def _stage_periods(conn) -> None:
+def _stage_periods(conn, source: str = "rows") -> None:
     """Periods are few even in a big file: read each distinct one in Python, once."""
-    texts = [r[0] for r in conn.execute("SELECT DISTINCT period_text FROM rows WHERE period_text IS NOT NULL").fetchall()]
+    texts = [r[0] for r in conn.execute(f"SELECT DISTINCT period_text FROM {source} WHERE period_text IS NOT NULL").fetchall()]
     parsed = []
     for text in texts:
         try:
@@ -341,11 +342,38 @@ def _stage_periods(conn) -> None:
     conn.unregister("periods_frame")
 
 
-def _check_rows(conn, decimal_comma: bool = False) -> None:
-    """Table `checked`: each row with its parsed numbers and the reasons it cannot be loaded."""
+def _short(text: str, limit: int = 80) -> str:
+    """SQL for a cell quoted in a reason: a pasted essay is cut, so one problem stays one line."""
+    return f"CASE WHEN length({text}) > {limit} THEN left({text}, {limit - 3}) || '...' ELSE {text} END"
+
+
+def month_words(index: int) -> str:
+    """'April 2009': a month as a person writes it."""
+    return f"{MONTHS[index % 12]} {index // 12}"
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def current_month() -> int:
+    today = dt.date.today()
+    return month_index(today.year, today.month)
+
+
+def _check_rows(conn, decimal_comma: bool = False, allow_future: bool = False, now: int | None = None) -> None:
+    """Table `problems`: every reason each row of `rows` cannot be loaded (with `checked`, the rows
+    parsed). Rows of a police.uk file were checked one crime at a time (`row_problems`) first."""
+    now = current_month() if now is None else now
     value, hours = _number_sql("r.value_text", decimal_comma), _hours_sql("r.value_text")
+    # One pass from the rows (a view over the file's cells) to the parsed figures: a table fewer to
+    # write is a second saved on a million rows.
     conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
+        CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT *,
+            CASE WHEN unit = 'hours' THEN coalesce(hours_value, number_value) ELSE number_value END AS value,
+            coalesce(numerator_text, '') <> '' OR coalesce(denominator_text, '') <> '' AS has_ratio_parts
+        FROM (
         SELECT r.*, p.month, p.error AS period_error, m.unit, m.aggregation, m.scale,
                m.measure_id IS NOT NULL AS known_measure, a.area IS NOT NULL AS known_area,
                lower(coalesce(r.value_text, '')) IN ('n/a', 'na', 'n.a.', 'not applicable') AS not_applicable,
@@ -357,76 +385,79 @@ def _check_rows(conn, decimal_comma: bool = False) -> None:
         FROM rows r
         LEFT JOIN periods p ON p.period_text = r.period_text
         LEFT JOIN plan_measures m ON m.measure_id = r.measure_id
-        LEFT JOIN plan_areas a ON a.area = r.area""")
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT *,
-            CASE WHEN unit = 'hours' THEN coalesce(hours_value, number_value) ELSE number_value END AS value,
-            coalesce(numerator_text, '') <> '' OR coalesce(denominator_text, '') <> '' AS has_ratio_parts
-        FROM parsed""")
+        LEFT JOIN plan_areas a ON a.area = r.area)""")
+    future = "false" if allow_future else f"month > {now}"
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE problems AS
         SELECT row_number, 'measure_id' AS column_name,
                CASE WHEN coalesce(measure_id, '') = '' THEN 'measure_id is blank'
-                    ELSE 'unknown measure "' || measure_id || '"' END AS reason, measure_id AS detail
+                    ELSE 'unknown measure "' || {_short('measure_id')} || '"' END AS reason,
+               {_short('measure_id')} AS detail, measure_id AS value
         FROM checked WHERE NOT known_measure
         UNION ALL
-        SELECT row_number, CASE WHEN area LIKE 'LSOA %' THEN 'LSOA name' ELSE 'area' END,
-               CASE WHEN area LIKE 'LSOA %' THEN 'LSOA name "' || substr(area, 6) || '" does not begin with the name of a district in the plan'
-                    ELSE 'unknown area "' || area || '"' END,
-               CASE WHEN area LIKE 'LSOA %' THEN NULL ELSE area END
+        SELECT row_number, 'area', 'unknown area "' || {_short('area')} || '"', {_short('area')}, area
         FROM checked WHERE NOT known_area
         UNION ALL
         SELECT row_number, period_column,
                CASE WHEN coalesce(period_text, '') = '' THEN 'period is blank (accepted: 2005-04, Apr 2005, April 2005, 2005-04-01)'
-                    ELSE 'bad period: ' || period_error END, NULL
+                    ELSE 'bad period: ' || period_error END, NULL, period_text
         FROM checked WHERE period_error IS NOT NULL OR coalesce(period_text, '') = ''
+        UNION ALL
+        SELECT row_number, period_column,
+               'the period ' || period_text || ' is after the current month ({month_words(now)}): a figure cannot be '
+               || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text
+        FROM checked WHERE {future} AND NOT (value_blank AND NOT has_ratio_parts)
         UNION ALL
         SELECT row_number, value_column,
                CASE WHEN hours_value IS NOT NULL THEN '"' || value_text || '" is hours:minutes, but measure '
                          || measure_id || ' is in ' || unit || ' (hours:minutes is only for hours)'
-                    ELSE '"' || value_text || '" is not a number ({ACCEPTED_VALUES})' END, NULL
+                    ELSE '"' || {_short('value_text')} || '" is not a number ({ACCEPTED_VALUES})' END, NULL, value_text
         FROM checked
         WHERE known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL
         UNION ALL
         SELECT row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
-               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL
+               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL, value_text
         FROM checked WHERE known_measure AND unit <> 'percent' AND ends_with(value_text, '%')
         UNION ALL
-        SELECT row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL
+        SELECT row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL, value_text
         FROM checked WHERE known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)
         UNION ALL
-        SELECT row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL
+        SELECT row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL, value_text
         FROM checked WHERE known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0
         UNION ALL
-        SELECT row_number, 'numerator', '"' || numerator_text || '" is not a number', NULL
+        SELECT row_number, 'numerator', '"' || {_short('numerator_text')} || '" is not a number', NULL, numerator_text
         FROM checked WHERE coalesce(numerator_text, '') <> '' AND numerator IS NULL
         UNION ALL
-        SELECT row_number, 'denominator', '"' || denominator_text || '" is not a number', NULL
+        SELECT row_number, 'denominator', '"' || {_short('denominator_text')} || '" is not a number', NULL, denominator_text
         FROM checked WHERE coalesce(denominator_text, '') <> '' AND denominator IS NULL
         UNION ALL
-        SELECT row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL
+        SELECT row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL, denominator_text
         FROM checked WHERE denominator = 0
         UNION ALL
-        SELECT row_number, 'numerator', 'numerator and denominator cannot be negative', NULL
+        SELECT row_number, 'numerator', 'numerator and denominator cannot be negative', NULL, NULL
         FROM checked WHERE numerator < 0 OR denominator < 0
         UNION ALL
-        SELECT row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100', NULL
+        SELECT row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100',
+               NULL, numerator_text
         FROM checked WHERE unit = 'percent' AND numerator > denominator AND denominator > 0
         UNION ALL
         SELECT row_number, CASE WHEN coalesce(numerator_text, '') = '' THEN 'numerator' ELSE 'denominator' END,
-               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL
+               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL, NULL
         FROM checked
         WHERE known_measure AND aggregation = 'ratio' AND NOT not_applicable
           AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')
         UNION ALL
         SELECT row_number, 'numerator',
-               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL
+               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL, NULL
         FROM checked WHERE known_measure AND aggregation <> 'ratio' AND has_ratio_parts
+        UNION ALL
+        SELECT row_number, 'note', 'the note is ' || length(note) || ' characters long; a note may '
+               || 'have at most {MAX_NOTE_LENGTH:,} characters', NULL, NULL
+        FROM checked WHERE length(note) > {MAX_NOTE_LENGTH}
         UNION ALL
         SELECT row_number, period_column,
                'duplicate: ' || measure_id || ', ' || area || ', ' || period_text
-               || ' is also on row ' || first_row, NULL
+               || ' is also on row ' || first_row, NULL, NULL
         FROM (SELECT *,
                      row_number() OVER same_figure AS copy_number,
                      first_value(row_number) OVER same_figure AS first_row
@@ -435,6 +466,7 @@ def _check_rows(conn, decimal_comma: bool = False) -> None:
               WINDOW same_figure AS (PARTITION BY measure_id, area, month ORDER BY row_number, period_column))
         WHERE copy_number > 1
     """)
+    conn.execute("INSERT INTO problems SELECT row_number, column_name, reason, detail, value FROM row_problems")
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -442,25 +474,44 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-def _collect_problems(conn, file: str, plan: Plan) -> list[FigureProblem]:
-    rows = conn.execute(
-        "SELECT DISTINCT row_number, column_name, reason, detail FROM problems ORDER BY row_number, column_name"
-    ).fetchall()
-    problems = []
-    for row, column, reason, detail in rows:
-        if column == "measure_id" and detail:
-            reason += _suggest(detail, plan.measure_ids)
-        elif column == "area" and detail:
-            reason += _suggest(detail, plan.area_codes)
-        elif reason.startswith("bad period") and "month must be" in reason:
-            reason += "; periods are months, for example 2005-12"
-        problems.append(FigureProblem(file, int(row), column, reason))
-    return problems
+def _worded(column: str, reason: str, detail: str | None, plan: Plan) -> str:
+    """The reason as the analyst reads it: a near miss gets its likely meaning."""
+    if column == "measure_id" and detail:
+        return reason + _suggest(detail, plan.measure_ids)
+    if column == "area" and detail:
+        return reason + _suggest(detail, plan.area_codes)
+    if reason.startswith("bad period") and "month must be" in reason:
+        return reason + "; periods are months, for example 2005-12"
+    return reason
+
+
+def _collect_problems(conn, file: str, plan: Plan) -> FiguresError | None:
+    """Every problem, worded once per kind (a suggestion is worked out once, not per row), and the
+    list one by one up to MAX_PROBLEMS_KEPT, sorted by row."""
+    conn.execute("CREATE OR REPLACE TEMP TABLE problem_list AS SELECT DISTINCT * FROM problems")
+    total = conn.execute("SELECT count(*) FROM problem_list").fetchone()[0]
+    if not total:
+        return None
+    grouped = conn.execute("""
+        SELECT column_name, reason, any_value(detail), count(*), list(row_number ORDER BY row_number)[1:5]
+        FROM problem_list GROUP BY column_name, reason ORDER BY count(*) DESC, min(row_number)""").fetchall()
+    words = {(column, reason): _worded(column, reason, detail, plan) for column, reason, detail, _, _ in grouped}
+    kinds = [ProblemKind(count, column, words[(column, reason)], tuple(int(r) for r in rows))
+             for column, reason, _, count, rows in grouped]
+    listed = conn.execute(f"""
+        SELECT row_number, column_name, reason, value FROM problem_list
+        ORDER BY row_number, column_name, reason LIMIT {MAX_PROBLEMS_KEPT}""").fetchall()
+    problems = [FigureProblem(file, int(row), column, words[(column, reason)], value)
+                for row, column, reason, value in listed]
+    return FiguresError(file, problems, total=total, kinds=kinds)
 
 
 # --- comparing with the store and loading ------------------------------------------------------
 
-def _stage_incoming(conn) -> None:
+def _stage_incoming(conn, note_given: bool) -> None:
+    """Table `compared`: each incoming figure beside the one held, and whether it is added, revised
+    or unchanged. A changed note on the same value is a revision too (the old note is kept). A file
+    with no note column says nothing about notes, so the note held stays."""
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT measure_id, area, CAST(month AS INTEGER) AS month,
@@ -472,14 +523,16 @@ def _stage_incoming(conn) -> None:
                not_applicable, note
         FROM checked
         WHERE NOT (value_blank AND NOT has_ratio_parts)""")
-    conn.execute("""
+    note = "i.note" if note_given else "f.note"
+    conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE compared AS
-        SELECT i.*, f.value AS old_value, f.numerator AS old_numerator, f.denominator AS old_denominator,
-               f.not_applicable AS old_not_applicable,
+        SELECT i.* REPLACE ({note} AS note), f.value AS old_value, f.numerator AS old_numerator,
+               f.denominator AS old_denominator, f.not_applicable AS old_not_applicable, f.note AS old_note,
                CASE WHEN f.measure_id IS NULL THEN 'added'
                     WHEN i.value IS NOT DISTINCT FROM f.value AND i.numerator IS NOT DISTINCT FROM f.numerator
                          AND i.denominator IS NOT DISTINCT FROM f.denominator
-                         AND i.not_applicable = f.not_applicable THEN 'unchanged'
+                         AND i.not_applicable = f.not_applicable
+                         AND {note} IS NOT DISTINCT FROM f.note THEN 'unchanged'
                     ELSE 'revised' END AS change
         FROM incoming i
         LEFT JOIN figures f USING (measure_id, area, month)""")
@@ -493,8 +546,12 @@ def _who() -> str:
 
 
 def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | None = None,
-                 loaded_by: str | None = None, display_name: str | None = None) -> LoadResult:
-    """Check a figures file and load it, all or nothing. Raises FiguresError listing every problem."""
+                 loaded_by: str | None = None, display_name: str | None = None, strict: bool = False,
+                 allow_future: bool = False) -> LoadResult:
+    """Check a figures file and load it, all or nothing. Raises FiguresError listing every problem.
+
+    strict: police.uk crimes outside every district or with no location are errors, not force-only.
+    allow_future: figures for months after the current month load (otherwise each is an error)."""
     path = Path(path)
     name = display_name or str(path)
     if not path.exists():
@@ -509,30 +566,37 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
         if not reading.header:
             raise _ShapeProblem("the file is empty: it has no header row")
         shape, columns = _recognise(reading.header)
-    except _ShapeProblem as err:
+    except (_ShapeProblem, excel.TooManyRows) as err:
         where = f" ({reading.where})" if reading.where else ""
         raise FiguresError(name, [FigureProblem(name, 1, "-", f"{err}{where}")]) from None
     _register_plan(conn, plan)
+    _drop_rows(conn)
+    conn.execute("CREATE OR REPLACE TEMP TABLE row_problems (row_number INTEGER, column_name VARCHAR, "
+                 "reason VARCHAR, detail VARCHAR, value VARCHAR)")
+    now, report = current_month(), []
     if shape == "police_uk":
         if not plan.crime_types:
             raise FiguresError(name, [FigureProblem(name, 1, "Crime type", "this is a police.uk crime file, but the plan "
                                                     "maps no crime types to measures (police_uk_crime_types)")])
-        _stage_police_uk(conn, plan, columns)
+        police_uk.stage_street(conn, plan, columns)
+        _stage_periods(conn, "street")
+        report = police_uk.stage_counts(conn, strict, allow_future, now, month_words(now))
     else:
         _stage_rows(conn, shape, columns)
-    if conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 0:
+    no_rows = conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 0
+    if no_rows and not conn.execute("SELECT count(*) FROM row_problems").fetchone()[0]:
         raise FiguresError(name, [FigureProblem(name, 2, "-", "the file has headers but no figures")])
     _stage_periods(conn)
-    _check_rows(conn, reading.decimal_comma)
-    problems = _collect_problems(conn, name, plan)
-    if problems:
-        raise FiguresError(name, problems)
+    _check_rows(conn, reading.decimal_comma, allow_future, now)
+    error = _collect_problems(conn, name, plan)
+    if error is not None:
+        raise error
 
     with store.transaction(conn):
-        _stage_incoming(conn)
+        _stage_incoming(conn, note_given="note" in columns)
         counts = dict(conn.execute("SELECT change, count(*) FROM compared GROUP BY change").fetchall())
         changes = conn.execute("""
-            SELECT measure_id, area, month, old_value, value AS new_value FROM compared
+            SELECT measure_id, area, month, old_value, value AS new_value, old_note, note AS new_note FROM compared
             WHERE change = 'revised' ORDER BY measure_id, area, month""").df()
         if not changes.empty:
             changes["period"] = changes["month"].map(month_label)
@@ -542,7 +606,8 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
                    count(*) FILTER (WHERE change = 'unchanged') AS unchanged
             FROM compared GROUP BY measure_id ORDER BY measure_id""").df()
         result = LoadResult(name, shape, counts.get("added", 0), counts.get("revised", 0),
-                            counts.get("unchanged", 0), dry_run, changes=changes, by_measure=by_measure)
+                            counts.get("unchanged", 0), dry_run, changes=changes, by_measure=by_measure,
+                            report=report + _future_report(conn, now, allow_future))
         if dry_run:
             return result
         load_id = conn.execute("SELECT nextval('load_ids')").fetchone()[0]
@@ -568,3 +633,56 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
              loaded_by or _who()])
         result.load_id = load_id
     return result
+
+
+def _future_report(conn, now: int, allow_future: bool) -> list[str]:
+    if not allow_future:
+        return []
+    count, last = conn.execute(f"SELECT count(*), max(month) FROM incoming WHERE month > {now}").fetchone()
+    if not count:
+        return []
+    return [f"{count:,} figure{'s' if count != 1 else ''} for months after {month_words(now)} (up to "
+            f"{month_words(last)}) loaded, as --allow-future asked"]
+
+
+# --- many files at once: a folder, and what is held afterwards ---------------------------------
+
+FIGURE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# A police.uk download holds these beside the street-level files; they are not figures.
+POLICE_UK_OTHER_FILES = ("-outcomes.csv", "-stop-and-search.csv")
+
+
+def figure_files(paths) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to load, in order, and the files passed over with why. A folder gives every CSV
+    and workbook in it and its subfolders (a police.uk download has one folder per month)."""
+    files, skipped = [], []
+    for given in map(Path, paths):
+        if not given.is_dir():
+            files.append(given)
+            continue
+        for path in sorted(p for p in given.rglob("*") if p.is_file()):
+            lower = path.name.lower()
+            if lower.startswith(("~$", ".")):  # Excel's lock files, hidden files
+                continue
+            if lower.endswith(POLICE_UK_OTHER_FILES):
+                skipped.append((path, "a police.uk outcomes or stop-and-search file, not street-level crimes"))
+            elif path.suffix.lower() in FIGURE_SUFFIXES:
+                files.append(path)
+    return files, skipped
+
+
+def months_held(conn, plan: Plan) -> list[str]:
+    """One line per measure of the plan: the months held, in words, with any gap counted
+    ("bcs_comparator_crime: April 2003 to April 2009")."""
+    held = {measure_id: (first, last, count) for measure_id, first, last, count in conn.execute("""
+        SELECT measure_id, min(month), max(month), count(DISTINCT month) FROM figures GROUP BY measure_id""").fetchall()}
+    lines = []
+    for measure_id in plan.measure_ids:
+        if measure_id not in held:
+            lines.append(f"{measure_id}: no figures held")
+            continue
+        first, last, count = held[measure_id]
+        span = month_words(first) if first == last else f"{month_words(first)} to {month_words(last)}"
+        missing = last - first + 1 - count
+        lines.append(f"{measure_id}: {span}" + (f" ({missing} month{'s' if missing != 1 else ''} missing)" if missing else ""))
+    return lines

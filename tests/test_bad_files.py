@@ -32,6 +32,9 @@ EXPECTED = {
     "numerator_only.csv": (2, "denominator", "is a ratio: give both numerator and denominator"),
     "hours_on_a_count.csv": (2, "value", "hours:minutes is only for hours"),
     "bad_hours_minutes.csv": (2, "value", '"5:75" is not a number'),
+    "future_month.csv": (2, "period", "the period 2090-03 is after the current month"),
+    "long_note.csv": (2, "note", "the note is 2500 characters long; a note may have at most 2,000 characters"),
+    "police_uk_bad_month.csv": (2, "Month", '"2008-13" is not a month'),
 }
 
 
@@ -65,6 +68,12 @@ def test_a_bad_file_gets_its_error_and_changes_nothing(loaded_store, name):
     assert snapshot(loaded_store) == before
 
 
+def test_every_bad_police_uk_row_is_its_own_problem(loaded_store):
+    with pytest.raises(FiguresError) as caught:
+        load_figures(loaded_store, PLAN, HERE / "bad_files" / "police_uk_bad_month.csv")
+    assert [p.row for p in caught.value.problems] == [2, 3]
+
+
 def test_a_byte_order_mark_is_ignored(loaded_store):
     result = load_figures(loaded_store, PLAN, HERE / "good_files" / "bom.csv")
     assert result.added == 1
@@ -96,16 +105,20 @@ def test_police_uk_street_crimes_load_as_monthly_counts_per_district(tmp_path, f
     assert result.shape == "police_uk"
     counts = dict(fresh_store.execute("SELECT area, value FROM figures WHERE measure_id = 'bcs_comparator_crime'").fetchall())
     # Anti-social behaviour and shoplifting are not comparator crimes; a6 has no LSOA, so force only.
-    assert counts == {"force": 6, "maidstone": 2, "shepway": 1, "tunbridge-wells": 1, "tonbridge-malling": 1}
+    # The other districts had none of these crimes that month: 0, not missing.
+    assert {a: v for a, v in counts.items() if v} == {"force": 6, "maidstone": 2, "shepway": 1,
+                                                       "tunbridge-wells": 1, "tonbridge-malling": 1}
+    districts = {a.code for a in PLAN.areas if a.kind == "district"}
+    assert set(counts) == districts | {"force"}
 
 
-def test_a_police_uk_row_outside_every_district_is_named(tmp_path, fresh_store):
+def test_a_police_uk_row_outside_every_district_is_named_when_strict(tmp_path, fresh_store):
     path = tmp_path / "street.csv"
     path.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
                     "Crime type,Last outcome category,Context\n"
                     "b1,2008-06,Kent Police,Kent Police,0.1,51.4,On or near X,E01000001,Bexley 001A,Burglary,,\n")
-    with pytest.raises(FiguresError, match='LSOA name "Bexley 001A" does not begin with the name of a district'):
-        load_figures(fresh_store, PLAN, path)
+    with pytest.raises(FiguresError, match='row 2, column LSOA name: LSOA "Bexley 001A" is outside the plan'):
+        load_figures(fresh_store, PLAN, path, strict=True)
 
 
 def test_a_ratio_given_only_as_a_percent_loads_and_months_are_averaged(tmp_path, fresh_store):

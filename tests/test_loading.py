@@ -149,3 +149,130 @@ def test_a_file_that_cannot_be_read_says_why(tmp_path, small_plan, fresh_store, 
     path.write_text(content)
     with pytest.raises(FiguresError, match=reason):
         load_figures(fresh_store, small_plan, path)
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+def note_file(folder, name, note):
+    path = folder / name
+    path.write_text(f'measure_id,period,area,value,note\ncrimes,2006-04,force,12,"{note}"\n')
+    return path
+
+
+def test_a_changed_note_on_the_same_value_is_a_revision_and_the_old_note_is_kept(tmp_path, small_plan, fresh_store):
+    load_figures(fresh_store, small_plan, note_file(tmp_path, "a.csv", "provisional"))
+    result = load_figures(fresh_store, small_plan, note_file(tmp_path, "b.csv", "audited"))
+    assert (result.added, result.revised, result.unchanged) == (0, 1, 0)
+    assert result.changes[["old_note", "new_note"]].values.tolist() == [["provisional", "audited"]]
+    assert fresh_store.execute("SELECT value, note FROM figures").fetchall() == [(12.0, "audited")]
+    assert fresh_store.execute("SELECT value, note, load_id, superseded_by FROM revisions").fetchall() == [
+        (12.0, "provisional", 1, 2)]
+
+
+def test_a_file_without_a_note_column_leaves_the_note_held(tmp_path, small_plan, fresh_store):
+    load_figures(fresh_store, small_plan, note_file(tmp_path, "a.csv", "provisional"))
+    result = load_figures(fresh_store, small_plan, figures_file(tmp_path, [("crimes", "2006-04", "force", "12")]))
+    assert (result.revised, result.unchanged) == (0, 1)
+    assert fresh_store.execute("SELECT note FROM figures").fetchall() == [("provisional",)]
+
+
+def test_a_note_longer_than_2000_characters_is_refused(tmp_path, small_plan, fresh_store):
+    path = note_file(tmp_path, "long.csv", "x" * 2001)
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, path)
+    problem = caught.value.problems[0]
+    assert (problem.row, problem.column) == (2, "note")
+    assert problem.reason == "the note is 2001 characters long; a note may have at most 2,000 characters"
+
+
+# --- bounded input -----------------------------------------------------------------------------
+
+def test_a_figure_for_a_month_still_to_come_is_refused_unless_allowed(tmp_path, small_plan, fresh_store):
+    path = figures_file(tmp_path, [("crimes", "2006-04", "force", "5"), ("crimes", "2090-03", "force", "6")])
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, path)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "period")]
+    assert "2090-03 is after the current month" in caught.value.problems[0].reason
+    assert held(fresh_store) == []
+    result = load_figures(fresh_store, small_plan, path, allow_future=True)
+    assert result.added == 2 and "1 figure for months after" in result.report[0] and "March 2090" in result.report[0]
+
+
+def test_a_workbook_over_the_row_limit_is_refused_while_it_is_read(tmp_path, small_plan, fresh_store, monkeypatch):
+    import openpyxl
+    from metrics.readers import excel
+    monkeypatch.setattr(excel, "MAX_ROWS", 5)
+    book = openpyxl.Workbook(write_only=True)  # no <dimension>: the limit is found by counting
+    sheet = book.create_sheet("figures")
+    sheet.append(["measure_id", "period", "area", "value"])
+    for month in range(1, 7):
+        sheet.append(["crimes", f"2006-{month:02d}", "force", month])
+    book.save(tmp_path / "big.xlsx")
+    with pytest.raises(FiguresError, match="the file has more than 5 rows, the most the loader reads"):
+        load_figures(fresh_store, small_plan, tmp_path / "big.xlsx")
+    (tmp_path / "big.csv").write_text("measure_id,period,value\n" + "crimes,2006-04,1\n" * 6)
+    with pytest.raises(FiguresError, match="more than 5 rows"):
+        load_figures(fresh_store, small_plan, tmp_path / "big.csv")
+    assert held(fresh_store) == []
+
+
+def test_a_workbook_of_100000_copies_of_one_row_is_refused_quickly_with_one_kind_of_problem(tmp_path, small_plan, fresh_store):
+    import time
+
+    import openpyxl
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("figures")
+    sheet.append(["measure_id", "period", "area", "value"])
+    for _ in range(100_000):
+        sheet.append(["crimes", "2006-04", "force", 5])
+    book.save(tmp_path / "copies.xlsx")
+    start = time.perf_counter()
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, tmp_path / "copies.xlsx")
+    assert time.perf_counter() - start < 60  # 34.5 s and 415 MB before; about 3 s on an idle machine
+    error = caught.value
+    assert error.total == 99_999 and len(error.kinds) == 1
+    assert str(error.kinds[0]) == ("99,999 rows: duplicate: crimes, force, 2006-04 is also on row 2 "
+                                   "(rows 3, 4, 5, 6, 7, ...)")
+    # The message: the kind, the first 1,000 problems, how many more, the headline; problems_csv has them all.
+    lines = str(error).splitlines()
+    assert len(lines) == 1003 and lines[-2].endswith(": ... and 98,999 more problems")
+
+
+def test_problems_csv_gives_every_problem(tmp_path, small_plan, fresh_store):
+    from metrics.loading import problems_csv
+    path = tmp_path / "bad.csv"
+    path.write_text("measure_id,period,value\ncrimes,2006-04,lots\n+crimes,2006-05,1\n")
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, path, display_name="bad.csv")
+    assert problems_csv(caught.value).splitlines() == [
+        "file,row,column,value,problem",
+        'bad.csv,2,value,lots,"""lots"" is not a number (accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a)"',
+        "bad.csv,3,measure_id,'+crimes,\"unknown measure \"\"+crimes\"\"; did you mean crimes?\"",
+    ]
+
+
+def test_workbook_cells_read_as_typed_dates_percents_times_and_a_gap_in_the_rows(tmp_path, small_plan, fresh_store):
+    import datetime as dt
+
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["measure_id", "period", "area", "value"])
+    sheet.append(["sickness_hours", dt.datetime(2006, 4, 1), "north", dt.time(5, 30)])
+    sheet.append(["crimes", "May 2006", "north", 7])
+    sheet["A5"], sheet["B5"], sheet["C5"], sheet["D5"] = "crimes", "2006-06", "south", 9  # row 4 left blank
+    sheet["A6"], sheet["B6"], sheet["D6"] = "calls_999_10s", "2006-04", 0.942
+    sheet["D6"].number_format = "0.0%"
+    book.save(tmp_path / "typed.xlsx")
+    result = load_figures(fresh_store, small_plan, tmp_path / "typed.xlsx")
+    assert result.added == 4
+    rows = {(m, a, month % 12 + 1): round(v, 4) for m, a, month, v in held(fresh_store)}
+    assert rows == {("sickness_hours", "north", 4): 5.5, ("crimes", "north", 5): 7.0,
+                    ("crimes", "south", 6): 9.0, ("calls_999_10s", "force", 4): 94.2}
+    # Row numbers are the sheet's own, past the blank row 4.
+    sheet["A7"], sheet["B7"], sheet["D7"] = "crimes", "2006-07", "lots"
+    book.save(tmp_path / "typed.xlsx")
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, tmp_path / "typed.xlsx")
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(7, "value", "lots")]
