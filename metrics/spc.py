@@ -24,6 +24,7 @@ NEAR_LIMIT = 2 * LIMIT / 3      # the 2-sigma line
 RUN_LENGTH = 7
 TREND_LENGTH = 7
 MIN_POINTS = 12                 # fewer points than this: insufficient_data
+MIN_SEASON_YEARS = 2            # complete years needed before a series is seasonally adjusted
 
 
 def beyond_limits(keys: str) -> str:
@@ -90,45 +91,98 @@ RULES = {
 LATEST_POINT_WINDOW = max(RUN_LENGTH, TREND_LENGTH, 3)
 
 
+def _input(cur, source: str, keys: str, params: dict | None) -> None:
+    """Table `spc_input`: the points, with a phase (0 when the plan records none) and the
+    seasonal options (off unless given), so one query serves plain, phased and seasonal series.
+    A later phase holding none of the plan's limit-setting months sets its limits from all its
+    points: the baseline describes the process before the change, not after it."""
+    columns = {d[0] for d in cur.execute(f"SELECT * FROM {source} LIMIT 0", params or {}).description}
+    extra = "".join(f", {default} AS {name}" for name, default in (
+        ("phase", "0"), ("seasonal", "false"), ("multiplicative", "true")) if name not in columns)
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE spc_input AS
+        SELECT * REPLACE (in_baseline OR (phase > 0 AND NOT bool_or(in_baseline)
+                                          OVER (PARTITION BY {keys}, phase)) AS in_baseline)
+        FROM (SELECT *{extra} FROM {source})""", params or {})
+
+
+def seasonal_sql(keys: str, year_start_month: int = 4) -> str:
+    """Each point of a seasonal series with its month-of-year factor and adjusted value.
+
+    A factor comes from the complete years (12 limit-setting months of one plan year) only:
+    each month's figure over its year's mean (multiplicative) or less it (additive), averaged over
+    those years. With fewer than MIN_SEASON_YEARS complete years nothing is adjusted: one year's
+    pattern is also that year's noise, and taking it out would flatten the year."""
+    year = f"(month - {year_start_month - 1}) // 12"
+    return f"""
+        WITH p AS (SELECT *, {year} AS plan_year, month % 12 + 1 AS calendar_month FROM spc_input),
+        years AS (
+            SELECT {keys}, plan_year, avg(x) AS year_mean FROM p
+            WHERE seasonal AND in_baseline GROUP BY {keys}, plan_year HAVING count(DISTINCT month) = 12),
+        ratios AS (
+            SELECT p.*, CASE WHEN p.multiplicative THEN p.x / nullif(y.year_mean, 0) ELSE p.x - y.year_mean END AS r
+            FROM p JOIN years y USING ({keys}, plan_year) WHERE p.in_baseline),
+        counts AS (SELECT {keys}, count(*) AS season_years, min(plan_year) AS season_first_year,
+                          max(plan_year) AS season_last_year FROM years GROUP BY {keys}),
+        factors AS (SELECT {keys}, calendar_month, avg(r) AS season_factor FROM ratios GROUP BY {keys}, calendar_month)
+        SELECT p.* EXCLUDE (x, plan_year, calendar_month), p.x AS raw_x,
+               c.season_years, c.season_first_year, c.season_last_year,
+               coalesce(c.season_years >= {MIN_SEASON_YEARS}, false) AS adjusted,
+               CASE WHEN c.season_years >= {MIN_SEASON_YEARS} THEN f.season_factor END AS season_factor,
+               CASE WHEN c.season_years < {MIN_SEASON_YEARS} OR c.season_years IS NULL OR f.season_factor IS NULL THEN p.x
+                    WHEN p.multiplicative THEN p.x / nullif(f.season_factor, 0)
+                    ELSE p.x - f.season_factor END AS x
+        FROM p LEFT JOIN counts c USING ({keys}) LEFT JOIN factors f USING ({keys}, calendar_month)"""
+
+
 def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
-              params: dict | None = None) -> None:
-    """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen) make `spc_base`
-    (each point with its series' limits) and `spc_flags` (each point's flags and the rules that fired).
+              params: dict | None = None, year_start_month: int = 4) -> None:
+    """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen, and optionally
+    `phase`, `seasonal` and `multiplicative`) make `spc_base` (each point with its phase's limits)
+    and `spc_flags` (each point's flags and the rules that fired).
+
+    Phases: limits, mean and every rule are worked out within each phase (a recorded process
+    change starts a new one), so no run, trend or moving range crosses a phase boundary; `points`
+    counts the phase's points. Seasonal series are adjusted first (seasonal_sql) and the rules run
+    on the adjusted values; `raw_x` keeps the figure as loaded.
     Where `screen` is true (the plan's `spc: {screen_outliers: true}`), moving ranges above 3.267
     mean moving ranges are left out and the mean moving range worked out again, as Nelson advises;
     otherwise every moving range counts, as the MDC tools do.
     With `latest_only`, the rules run on each series' last few points only: the flags of the
     latest point are the same, and the scorecard needs no others."""
-    tail = f"WHERE n.seq > l.points - {LATEST_POINT_WINDOW}" if latest_only else ""
     source = f"({points})" if points.lstrip().upper().startswith("SELECT") else points
+    _input(cur, source, keys, params)
+    phased = f"{keys}, phase"
+    tail = f"WHERE n.seq > n.series_points - {LATEST_POINT_WINDOW}" if latest_only else ""
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE spc_base AS
-        WITH numbered AS (
-            SELECT *, row_number() OVER w AS seq, abs(x - lag(x) OVER w) AS moving_range,
-                   lag(in_baseline) OVER w AS previous_in_baseline
-            FROM {source} WINDOW w AS (PARTITION BY {keys} ORDER BY month)),
+        WITH adjusted AS ({seasonal_sql(keys, year_start_month)}),
+        numbered AS (
+            SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY month) AS seq,
+                   count(*) OVER (PARTITION BY {keys}) AS series_points,
+                   abs(x - lag(x) OVER w) AS moving_range, lag(in_baseline) OVER w AS previous_in_baseline
+            FROM adjusted WINDOW w AS (PARTITION BY {phased} ORDER BY month)),
         first_pass AS (
-            SELECT {keys}, count(*) AS points, bool_or(screen) AS screen,
+            SELECT {phased}, count(*) AS points, bool_or(screen) AS screen,
                    avg(x) FILTER (WHERE in_baseline) AS mean,
                    avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS unscreened
-            FROM numbered GROUP BY {keys}),
+            FROM numbered GROUP BY {phased}),
         screened AS (
-            SELECT n.{keys.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
-            FROM numbered n JOIN first_pass p USING ({keys})
+            SELECT n.{phased.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
+            FROM numbered n JOIN first_pass p USING ({phased})
             WHERE p.screen AND n.in_baseline AND n.previous_in_baseline
               AND n.moving_range <= {MOVING_RANGE_LIMIT} * p.unscreened
-            GROUP BY n.{keys.replace(", ", ", n.")}),
+            GROUP BY n.{phased.replace(", ", ", n.")}),
         limits AS (
             SELECT p.*, CASE WHEN p.screen THEN s.mean_moving_range ELSE p.unscreened END AS mean_moving_range
-            FROM first_pass p LEFT JOIN screened s USING ({keys}))
+            FROM first_pass p LEFT JOIN screened s USING ({phased}))
         SELECT n.*, l.points, l.mean, l.mean_moving_range,
                l.mean + {LIMIT} * l.mean_moving_range AS upper_limit,
                l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
                l.mean + {NEAR_LIMIT} * l.mean_moving_range AS upper_near,
                l.mean - {NEAR_LIMIT} * l.mean_moving_range AS lower_near
-        FROM numbered n JOIN limits l USING ({keys}) {tail}""", params or {})
+        FROM numbered n JOIN limits l USING ({phased}) {tail}""")
     joins = " ".join(
-        f"JOIN ({sql(keys)}) {name} USING ({keys}, seq)" for name, sql in RULES.items())
+        f"JOIN ({sql(phased)}) {name} USING ({phased}, seq)" for name, sql in RULES.items())
     fired = ", ".join(f"CASE WHEN {name}.flag <> 0 THEN '{name}' END" for name in RULES)
     flags = ", ".join(f"{name}.flag" for name in RULES)
     cur.execute(f"""
@@ -164,19 +218,26 @@ def assurance_sql(target: str, direction: str = "m.direction") -> str:
 
 # --- one series at a time, for tests and quick checks -------------------------------------------
 
-def chart(values: list[float], baseline: tuple[int, int] | None = None, screen_outliers: bool = False) -> pd.DataFrame:
+def chart(values: list[float], baseline: tuple[int, int] | None = None, screen_outliers: bool = False,
+          phases: tuple[int, ...] = (), seasonal: bool = False, multiplicative: bool = True,
+          start: int = 0, year_start_month: int = 4) -> pd.DataFrame:
     """XmR chart of one series: limits, each rule's flag per point, and the rules that fired.
 
     `baseline` is (first, last) positions (0-based, inclusive) of the points that set the limits.
+    `phases` are the positions where a new phase starts; `start` is the first point's month index
+    (it matters only to a seasonal series, whose factors go by month of the year).
     """
-    frame = pd.DataFrame({"measure_id": "m", "area": "a", "month": range(len(values)),
+    frame = pd.DataFrame({"measure_id": "m", "area": "a", "month": range(start, start + len(values)),
                           "x": [float(v) for v in values]})
     first, last = baseline if baseline else (0, len(values) - 1)
-    frame["in_baseline"] = frame["month"].between(first, last)
+    frame["in_baseline"] = (frame["month"] - start).between(first, last)
     frame["screen"] = screen_outliers
+    frame["phase"] = [sum(1 for p in phases if p <= i) for i in range(len(values))]
+    frame["seasonal"] = seasonal
+    frame["multiplicative"] = multiplicative
     cur = duckdb.connect()
     cur.register("spc_points", frame)
-    build_spc(cur)
+    build_spc(cur, year_start_month=year_start_month)
     return cur.execute("SELECT * FROM spc_flags ORDER BY seq").df()
 
 
