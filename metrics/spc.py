@@ -108,30 +108,44 @@ def _input(cur, source: str, keys: str, params: dict | None) -> None:
 def seasonal_sql(keys: str, year_start_month: int = 4) -> str:
     """Each point of a seasonal series with its month-of-year factor and adjusted value.
 
-    A factor comes from the complete years (12 limit-setting months of one plan year) only:
-    each month's figure over its year's mean (multiplicative) or less it (additive), averaged over
-    those years. With fewer than MIN_SEASON_YEARS complete years nothing is adjusted: one year's
-    pattern is also that year's noise, and taking it out would flatten the year."""
-    year = f"(month - {year_start_month - 1}) // 12"
+    Classical decomposition (ratio to a centred 12-month moving average): each limit-setting
+    month whose 13-month centred window lies wholly in the limit-setting months gives the ratio
+    of its figure to that average (multiplicative) or the difference (additive); a month of the
+    year's factor is the mean of its ratios, scaled so the twelve average 1 (sum to 0). The moving
+    average takes out the level and its drift, so a falling series does not leave a saw-tooth at
+    each year end. With fewer than MIN_SEASON_YEARS ratios for any month of the year, nothing
+    is adjusted: one year's pattern is also that year's noise. `year_start_month` is kept for
+    callers that word the years used; the factors do not depend on it."""
     return f"""
-        WITH p AS (SELECT *, {year} AS plan_year, month % 12 + 1 AS calendar_month FROM spc_input),
-        years AS (
-            SELECT {keys}, plan_year, avg(x) AS year_mean FROM p
-            WHERE seasonal AND in_baseline GROUP BY {keys}, plan_year HAVING count(DISTINCT month) = 12),
+        WITH p AS (SELECT *, month % 12 + 1 AS calendar_month FROM spc_input),
+        windowed AS (
+            SELECT *, (sum(x) OVER w - (first_value(x) OVER w + last_value(x) OVER w) / 2) / 12 AS centred,
+                      count(*) OVER w AS window_points, last_value(month) OVER w - first_value(month) OVER w AS window_span
+            FROM p WHERE seasonal AND in_baseline
+            WINDOW w AS (PARTITION BY {keys} ORDER BY month ROWS BETWEEN 6 PRECEDING AND 6 FOLLOWING)),
         ratios AS (
-            SELECT p.*, CASE WHEN p.multiplicative THEN p.x / nullif(y.year_mean, 0) ELSE p.x - y.year_mean END AS r
-            FROM p JOIN years y USING ({keys}, plan_year) WHERE p.in_baseline),
-        counts AS (SELECT {keys}, count(*) AS season_years, min(plan_year) AS season_first_year,
-                          max(plan_year) AS season_last_year FROM years GROUP BY {keys}),
-        factors AS (SELECT {keys}, calendar_month, avg(r) AS season_factor FROM ratios GROUP BY {keys}, calendar_month)
-        SELECT p.* EXCLUDE (x, plan_year, calendar_month), p.x AS raw_x,
-               c.season_years, c.season_first_year, c.season_last_year,
+            SELECT *, CASE WHEN multiplicative THEN x / nullif(centred, 0) ELSE x - centred END AS r
+            FROM windowed WHERE window_points = 13 AND window_span = 12),
+        raw_factors AS (
+            SELECT {keys}, calendar_month, avg(r) AS factor, count(r) AS years, bool_or(multiplicative) AS mult
+            FROM ratios GROUP BY {keys}, calendar_month),
+        counts AS (
+            SELECT {keys}, CASE WHEN count(*) = 12 THEN min(years) ELSE 0 END AS season_years,
+                   avg(factor) AS mean_factor FROM raw_factors GROUP BY {keys}),
+        spans AS (SELECT {keys}, min(month) - 6 AS season_first, max(month) + 6 AS season_last FROM ratios GROUP BY {keys}),
+        factors AS (
+            SELECT f.{keys.replace(", ", ", f.")}, f.calendar_month,
+                   CASE WHEN f.mult THEN f.factor / nullif(c.mean_factor, 0) ELSE f.factor - c.mean_factor END AS season_factor
+            FROM raw_factors f JOIN counts c USING ({keys}))
+        SELECT p.* EXCLUDE (x, calendar_month), p.x AS raw_x,
+               c.season_years, sp.season_first, sp.season_last,
                coalesce(c.season_years >= {MIN_SEASON_YEARS}, false) AS adjusted,
                CASE WHEN c.season_years >= {MIN_SEASON_YEARS} THEN f.season_factor END AS season_factor,
-               CASE WHEN c.season_years < {MIN_SEASON_YEARS} OR c.season_years IS NULL OR f.season_factor IS NULL THEN p.x
+               CASE WHEN coalesce(c.season_years, 0) < {MIN_SEASON_YEARS} OR f.season_factor IS NULL THEN p.x
                     WHEN p.multiplicative THEN p.x / nullif(f.season_factor, 0)
                     ELSE p.x - f.season_factor END AS x
-        FROM p LEFT JOIN counts c USING ({keys}) LEFT JOIN factors f USING ({keys}, calendar_month)"""
+        FROM p LEFT JOIN counts c USING ({keys}) LEFT JOIN spans sp USING ({keys})
+        LEFT JOIN factors f USING ({keys}, calendar_month)"""
 
 
 def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
@@ -214,6 +228,33 @@ def assurance_sql(target: str, direction: str = "m.direction") -> str:
         WHEN {direction} = 'lower' AND {target} < s.lower_limit THEN 'fail'
         WHEN {direction} = 'lower' AND {target} > s.upper_limit THEN 'pass'
         ELSE 'hit_and_miss' END"""
+
+
+def phases_of(measure) -> tuple:
+    """The measure's recorded process changes, oldest first (the PLAN branch's `spc_phases`)."""
+    return tuple(sorted(getattr(measure, "spc_phases", ()) or (), key=lambda p: p.start))
+
+
+def seasonal_of(measure) -> bool:
+    return bool(getattr(measure, "spc_seasonal", False))
+
+
+def phase_frame(plan) -> pd.DataFrame:
+    """One row per measure and phase: phase number (0 before any recorded change), its first month,
+    the month the next starts, its note, and the measure's seasonal option."""
+    rows = []
+    for m in plan.measures:
+        phases = phases_of(m)
+        starts = [p.start for p in phases]
+        rows.append({"measure_id": m.id, "phase": 0, "phase_from": None,
+                     "phase_until": starts[0] if starts else None, "phase_note": None, "seasonal": seasonal_of(m)})
+        for i, p in enumerate(phases, start=1):
+            rows.append({"measure_id": m.id, "phase": i, "phase_from": p.start,
+                         "phase_until": starts[i] if i < len(starts) else None, "phase_note": p.note,
+                         "seasonal": seasonal_of(m)})
+    return pd.DataFrame(rows, columns=["measure_id", "phase", "phase_from", "phase_until", "phase_note",
+                                       "seasonal"]).astype({"phase_from": "Int64", "phase_until": "Int64",
+                                                            "phase_note": object})
 
 
 # --- one series at a time, for tests and quick checks -------------------------------------------
