@@ -1,7 +1,11 @@
 """Charts shared by the web app and the board pack: plain Plotly figures, no Dash."""
 from __future__ import annotations
 
-from metrics.formats import RULE_WORDS, fmt, records
+from metrics.formats import RULE_WORDS, fmt, missing, records
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+MIN_PHASE_POINTS = 12  # as spc.MIN_POINTS: fewer points in a phase and it cannot be judged
 
 SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f"}
 
@@ -48,10 +52,12 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                           fillcolor="rgba(222,27,27,0.10)", line={"color": "#c00000", "width": 2, "shape": "hv"}))
     if chart["baseline"].notna().any():
         data.append(_line(x, chart["baseline"].tolist(), "Baseline", line={"color": "#6a3d9a", "width": 1.5, "dash": "dot"}))
-    for name, column, dash in (("Mean", "mean", "solid"), ("Upper process limit", "upper_limit", "dash"),
-                               ("Lower process limit", "lower_limit", "dash")):
-        colour = "#333333" if column == "mean" else "#8c8c8c"
-        data.append(_line(x, chart[column].tolist(), name, line={"color": colour, "width": 1, "dash": dash}))
+    seasonal = "adjusted_value" in chart and chart["adjusted_value"].notna().any()
+    data += _phase_lines(chart, x)
+    if seasonal:  # the limits are on the adjusted series: show it, and the raw figures faintly
+        values = [a if not missing(a) else v for a, v in zip(chart["adjusted_value"].tolist(), values)]
+        data.append(_line(x, chart["value"].tolist(), "Figures as recorded (before seasonal adjustment)",
+                          line={"color": "#b8b8b8", "width": 1, "dash": "dot"}))
     rows = records(chart)
     kinds = [_signal_kind(row, measure.direction) for row in rows]
     hover = [f"{p}: {fmt(v, measure.unit)}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in row.rules.split(', '))}"
@@ -66,4 +72,88 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                          "x": [x[i] for i in idx], "y": [values[i] for i in idx], "text": [hover[i] for i in idx],
                          "hovertemplate": "%{text}<extra></extra>",
                          "marker": {"color": SPC_COLOURS[kind], "size": 7 if kind == "common" else 10, "symbol": symbol}})
+    layout["annotations"] = phase_annotations(chart)
+    notes = [method_words(chart)] if seasonal else []
+    if notes:
+        layout["annotations"].append({"text": notes[0], "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
+                                      "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+                                      "font": {"size": 11, "color": "#444444"}})
     return {"data": data, "layout": layout}
+
+
+def _phases(chart) -> list[dict]:
+    """Each phase's first and last row positions, its number of points and note."""
+    if "phase" not in chart or chart["phase"].isna().all():
+        return [{"first": 0, "last": len(chart) - 1, "note": None, "from": None,
+                 "points": chart["points"].max() if "points" in chart else None}]
+    out = []
+    for phase, rows in chart.groupby(chart["phase"].fillna(0), sort=True):
+        idx = [chart.index.get_loc(i) for i in rows.index]
+        note = rows["phase_note"].dropna().iloc[0] if rows["phase_note"].notna().any() else None
+        start = rows["phase_from"].dropna().iloc[0] if rows["phase_from"].notna().any() else None
+        out.append({"first": min(idx), "last": max(idx), "note": note, "from": start,
+                    "points": rows["points"].max()})
+    return out
+
+
+def _phase_lines(chart, x) -> list[dict]:
+    """Mean and limits drawn phase by phase: a gap (None) between phases so no line joins them."""
+    traces = []
+    phases = _phases(chart)
+    for name, column, dash in (("Mean", "mean", "solid"), ("Upper process limit", "upper_limit", "dash"),
+                               ("Lower process limit", "lower_limit", "dash")):
+        values = chart[column].tolist()
+        y = [None] * len(values)
+        for p in phases:
+            for i in range(p["first"], p["last"] + 1):
+                y[i] = values[i]
+        xs = list(x)
+        for p in reversed(phases[1:]):  # a break before each later phase
+            xs.insert(p["first"], xs[p["first"]])
+            y.insert(p["first"], None)
+        colour = "#333333" if column == "mean" else "#8c8c8c"
+        traces.append(_line(xs, y, name, line={"color": colour, "width": 1, "dash": dash}, connectgaps=False))
+    return traces
+
+
+def month_words(index) -> str:
+    """April 2006."""
+    index = int(index)
+    return f"{MONTH_NAMES[index % 12]} {index // 12}"
+
+
+def phase_words(phase: dict) -> str:
+    """What a phase is and whether it can be judged, for the chart and the CSV."""
+    start = f"From {month_words(phase['from'])}" if phase["from"] is not None else "Before the first recorded change"
+    text = f"{start}: {phase['note']}" if phase.get("note") else start
+    points = phase.get("points")
+    if points is not None and not missing(points) and points < MIN_PHASE_POINTS:
+        text += f" ({int(points)} points: too few to judge, {MIN_PHASE_POINTS} needed)"
+    return text
+
+
+def phase_annotations(chart) -> list[dict]:
+    """A dotted line and a label where each recorded process change starts; a single-phase chart
+    says nothing unless it has too few points."""
+    phases = _phases(chart)
+    if len(phases) == 1 and not (phases[0]["points"] is not None and not missing(phases[0]["points"])
+                                 and phases[0]["points"] < MIN_PHASE_POINTS):
+        return []
+    periods = chart["period"].tolist()
+    out = []
+    for p in phases:
+        out.append({"x": periods[p["first"]], "y": 1, "xref": "x", "yref": "paper", "yanchor": "top",
+                    "xanchor": "left", "text": phase_words(p), "showarrow": False, "align": "left",
+                    "font": {"size": 11, "color": "#333333"}, "bgcolor": "rgba(255,255,255,0.8)"})
+    return out
+
+
+def method_words(chart) -> str:
+    """The seasonal method in words, for the chart and the CSV."""
+    row = chart.dropna(subset=["season_first"]).iloc[0] if chart["season_first"].notna().any() else None
+    if row is None:
+        return "Seasonal option set, but too few complete years of figures to adjust: figures as recorded"
+    how = "divided by" if bool(row["multiplicative"]) else "less"
+    return (f"Seasonally adjusted: each month's figure {how} its month-of-year factor, worked out from "
+            f"{month_words(row['season_first'])} to {month_words(row['season_last'])} "
+            f"({int(row['season_years'])} years); limits and rules on the adjusted figures")
