@@ -5,6 +5,8 @@ from metrics.formats import RULE_WORDS, fmt, missing, records
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")
+from metrics.spc import seasonal_of  # noqa: E402,F401  (the CLI and app read the option here)
+
 MIN_PHASE_POINTS = 12  # as spc.MIN_POINTS: fewer points in a phase and it cannot be judged
 
 SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f"}
@@ -81,17 +83,17 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
     return {"data": data, "layout": layout}
 
 
-def _phases(chart) -> list[dict]:
+def chart_phases(chart) -> list[dict]:
     """Each phase's first and last row positions, its number of points and note."""
     if "phase" not in chart or chart["phase"].isna().all():
-        return [{"first": 0, "last": len(chart) - 1, "note": None, "from": None,
+        return [{"phase": 0, "first": 0, "last": len(chart) - 1, "note": None, "from": None,
                  "points": chart["points"].max() if "points" in chart else None}]
     out = []
     for phase, rows in chart.groupby(chart["phase"].fillna(0), sort=True):
         idx = [chart.index.get_loc(i) for i in rows.index]
         note = rows["phase_note"].dropna().iloc[0] if rows["phase_note"].notna().any() else None
         start = rows["phase_from"].dropna().iloc[0] if rows["phase_from"].notna().any() else None
-        out.append({"first": min(idx), "last": max(idx), "note": note, "from": start,
+        out.append({"phase": int(phase), "first": min(idx), "last": max(idx), "note": note, "from": start,
                     "points": rows["points"].max()})
     return out
 
@@ -99,7 +101,7 @@ def _phases(chart) -> list[dict]:
 def _phase_lines(chart, x) -> list[dict]:
     """Mean and limits drawn phase by phase: a gap (None) between phases so no line joins them."""
     traces = []
-    phases = _phases(chart)
+    phases = chart_phases(chart)
     for name, column, dash in (("Mean", "mean", "solid"), ("Upper process limit", "upper_limit", "dash"),
                                ("Lower process limit", "lower_limit", "dash")):
         values = chart[column].tolist()
@@ -122,9 +124,11 @@ def month_words(index) -> str:
     return f"{MONTH_NAMES[index % 12]} {index // 12}"
 
 
-def phase_words(phase: dict) -> str:
-    """What a phase is and whether it can be judged, for the chart and the CSV."""
-    start = f"From {month_words(phase['from'])}" if phase["from"] is not None else "Before the first recorded change"
+def phase_words(phase: dict, only: bool = False) -> str:
+    """What a phase is and whether it can be judged, for the chart and the CSV. `only`: the
+    series has no recorded process change."""
+    start = (f"From {month_words(phase['from'])}" if phase["from"] is not None
+             else "All points (no process change recorded)" if only else "Before the first recorded change")
     text = f"{start}: {phase['note']}" if phase.get("note") else start
     points = phase.get("points")
     if points is not None and not missing(points) and points < MIN_PHASE_POINTS:
@@ -135,7 +139,7 @@ def phase_words(phase: dict) -> str:
 def phase_annotations(chart) -> list[dict]:
     """A dotted line and a label where each recorded process change starts; a single-phase chart
     says nothing unless it has too few points."""
-    phases = _phases(chart)
+    phases = chart_phases(chart)
     if len(phases) == 1 and not (phases[0]["points"] is not None and not missing(phases[0]["points"])
                                  and phases[0]["points"] < MIN_PHASE_POINTS):
         return []
@@ -145,6 +149,7 @@ def phase_annotations(chart) -> list[dict]:
         out.append({"x": periods[p["first"]], "y": 1, "xref": "x", "yref": "paper", "yanchor": "top",
                     "xanchor": "left", "text": phase_words(p), "showarrow": False, "align": "left",
                     "font": {"size": 11, "color": "#333333"}, "bgcolor": "rgba(255,255,255,0.8)"})
+        out[-1]["text"] = phase_words(p, only=len(phases) == 1)
     return out
 
 
