@@ -162,3 +162,74 @@ def method_words(chart) -> str:
     return (f"Seasonally adjusted: each month's figure {how} its month-of-year factor, worked out from "
             f"{month_words(row['season_first'])} to {month_words(row['season_last'])} "
             f"({int(row['season_years'])} years); limits and rules on the adjusted figures")
+
+
+def add_projection_cone(figure: dict, row) -> dict:
+    """Add a projection (a row of metrics.projection.projections) to an SPC figure: a dashed line
+    from the latest point to the expected value at the target's date, its 95% range as a shaded
+    cone, and the likelihood in words. A total (year to date, a year) is drawn as its monthly
+    average, the scale the chart is on."""
+    from metrics.periods import month_label
+
+    per = float(row["window_months"]) if row["aggregation"] == "sum" else 1.0
+    start, end = month_label(int(row["last_point"])), month_label(int(row["target_by"]))
+    last = float(row["last_value"])
+    expected, lower, upper = (float(row[k]) / per for k in ("expected", "lower", "upper"))
+    figure["data"] += [
+        _line([start, end, end, start], [last, upper, lower, last], "Projection range (95%)", fill="toself",
+              fillcolor="rgba(0,114,178,0.12)", line={"width": 0}, hoverinfo="skip"),
+        {"type": "scatter", "mode": "lines+markers+text", "x": [start, end], "y": [last, expected],
+         "name": f"Projection to {month_words(row['target_by'])}", "line": {"color": "#0072b2", "dash": "dash"},
+         "marker": {"size": [0, 9], "symbol": "star"}, "text": ["", row["words"]], "textposition": "top left",
+         "hovertemplate": f"{row['words']}<extra></extra>"},
+    ]
+    return figure
+
+
+def _bare_layout(title: str, height: int) -> dict:
+    return {"height": height, "margin": {"l": 160, "r": 20, "t": 40, "b": 40}, "plot_bgcolor": "#ffffff",
+            "paper_bgcolor": "#ffffff", "font": {"family": "DejaVu Sans, Arial, sans-serif"},
+            "title": {"text": title, "font": {"size": 16}}, "legend": {"orientation": "h", "y": -0.2}}
+
+
+def peer_ranking_figure(ranking, measure, height: int = 360) -> dict:
+    """Sorted bars, best at the top; this force's bar is dark and named so (never colour alone)."""
+    names = [f"{n} (this force)" if f else n for n, f in zip(ranking["area_name"], ranking["is_force"])]
+    text = [f"{peers_rank(r)}: {fmt(v, measure.unit)}" for r, v in zip(ranking["rank"], ranking["value"])]
+    layout = _bare_layout(f"{measure.title}: {ranking['words'].iloc[0]}" if len(ranking) else measure.title, height)
+    layout["yaxis"] = {"autorange": "reversed"}
+    layout["xaxis"] = {"gridcolor": "#e5e5e5"}
+    return {"data": [{"type": "bar", "orientation": "h", "y": names, "x": ranking["value"].tolist(),
+                      "text": text, "textposition": "auto", "hovertemplate": "%{y}: %{text}<extra></extra>",
+                      "marker": {"color": ["#1b4f72" if f else "#9fb3c8" for f in ranking["is_force"]]}}],
+            "layout": layout}
+
+
+def peers_rank(rank) -> str:
+    from metrics.peers import ordinal
+    return ordinal(int(rank))
+
+
+def funnel_figure(areas, limits, measure, height: int = 420) -> dict:
+    """Each area's rate against its denominator, the group's rate and its 95% and 99.8% limits."""
+    n = limits["denominator"].tolist()
+    data = [_line(n, limits["group_rate"].tolist(), "Group rate", line={"color": "#333333", "width": 1})]
+    for name, dash in (("95%", "dash"), ("99.8%", "dot")):
+        for side in ("upper", "lower"):
+            data.append(_line(n, limits[f"{side}_{name}"].tolist(), f"{name} limits", showlegend=side == "upper",
+                              legendgroup=name, line={"color": "#8c8c8c", "width": 1, "dash": dash}))
+    where = {"within": "within the limits", "above 95%": "above the 95% limit", "below 95%": "below the 95% limit",
+             "above 99.8%": "above the 99.8% limit", "below 99.8%": "below the 99.8% limit"}
+    text = [f"{a}: {fmt(r, measure.unit)} of {fmt(d)}: {where[o]}"
+            for a, r, d, o in zip(areas["area_name"], areas["rate"], areas["denominator"], areas["outside"])]
+    force = areas["area_kind"] == "force"
+    data.append({"type": "scatter", "mode": "markers+text", "name": "Forces", "x": areas["denominator"].tolist(),
+                 "y": areas["rate"].tolist(), "text": text, "hovertemplate": "%{text}<extra></extra>",
+                 "texttemplate": [n if f else "" for n, f in zip(areas["area_name"], force)],
+                 "textposition": "top center",
+                 "marker": {"size": [12 if f else 8 for f in force], "symbol": ["diamond" if f else "circle" for f in force],
+                            "color": ["#1b4f72" if f else "#7f7f7f" for f in force]}})
+    layout = _bare_layout(f"{measure.title}: funnel plot", height)
+    layout["xaxis"] = {"title": {"text": "Denominator (volume)"}, "gridcolor": "#e5e5e5"}
+    layout["yaxis"] = {"title": {"text": "%" if measure.unit == "percent" else measure.unit}, "gridcolor": "#e5e5e5"}
+    return {"data": data, "layout": layout}

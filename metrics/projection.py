@@ -34,7 +34,7 @@ LIKELIHOOD = (
 )
 
 COLUMNS = ["measure_id", "area", "target_by", "target_value", "expected", "likelihood", "method", "words",
-           "sd", "lower", "upper", "as_of", "last_point", "last_value", "band"]
+           "sd", "lower", "upper", "as_of", "last_point", "last_value", "band", "aggregation", "window_months"]
 
 
 def likelihood_term(p: float) -> Term:
