@@ -72,3 +72,20 @@ def test_the_figures_name_every_area_and_say_where_each_lies(tmp_path, fresh_sto
     funnel = charts.funnel_figure(areas, limits, measure)
     hover = " ".join(t for trace in funnel["data"] for t in trace.get("text", []) or [] if isinstance(t, str))
     assert "Peer force A: 80.0% of 400: below the 99.8% limit" in hover
+
+
+def test_the_sample_ranks_the_force_among_its_invented_peers(tmp_path):
+    from pathlib import Path
+
+    from metrics import store
+    from metrics.plan import load_plan
+
+    root = Path(__file__).resolve().parent.parent
+    plan = load_plan(root / "config" / "targets.yaml")
+    conn = store.connect(tmp_path / "s.duckdb")
+    load_figures(conn, plan, root / "data" / "sample_figures.csv")
+    frame = peers.ranking(conn, plan, "calls_999_10s", parse_month("2009-03"))
+    assert len(frame) == 6 and set(frame["area_kind"]) == {"force", "peer"}  # no district, no comparator
+    assert all("(illustrative)" in name for name in frame.loc[~frame["is_force"], "area_name"])
+    areas, _ = peers.funnel(conn, plan, "sanction_detection_rate", parse_month("2009-03"))
+    assert len(areas) == 6 and areas["outside"].isin(["within", "above 95%", "below 95%", "above 99.8%", "below 99.8%"]).all()
