@@ -62,9 +62,11 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                           line={"color": "#b8b8b8", "width": 1, "dash": "dot"}))
     rows = records(chart)
     kinds = [_signal_kind(row, measure.direction) for row in rows]
-    hover = [f"{p}: {fmt(v, measure.unit)}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in row.rules.split(', '))}"
+    shown = [f"{fmt(v, measure.unit)} seasonally adjusted ({fmt(r, measure.unit)} as recorded)"
+             if seasonal and not missing(r) else fmt(v, measure.unit) for v, r in zip(values, chart["value"].tolist())]
+    hover = [f"{p}: {s}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in row.rules.split(', '))}"
                                                 if isinstance(row.rules, str) and row.rules else "<br>Common cause")
-             for p, v, row in zip(x, values, rows)]
+             for p, s, row in zip(x, shown, rows)]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     for kind, label, symbol in (("common", "Common cause", "circle"), ("improvement", "Special cause: improvement", "triangle-up"),
                                 ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square")):

@@ -12,6 +12,10 @@ Our choices, following the current MDC tools (see docs/how-status-is-worked-out.
 - two of three: points beyond the 3-sigma limit count too, all three points must be on the same
   side of the mean, and the points beyond 2 sigma are the ones flagged;
 - where rules point both ways on the latest point, improvement is shown.
+
+Beyond the MDC tools (docs/spc-methods.md): a `phase` per point (the plan's `spc: phases`) makes
+each recorded process change its own process, and `spc: {seasonal: true}` runs the chart on
+seasonally adjusted values (seasonal_sql).
 """
 from __future__ import annotations
 
