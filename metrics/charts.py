@@ -1,7 +1,13 @@
 """Charts shared by the web app and the board pack: plain Plotly figures, no Dash."""
 from __future__ import annotations
 
-from metrics.formats import RULE_WORDS, fmt, records
+from metrics.formats import RULE_WORDS, fmt, missing, records
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+from metrics.spc import seasonal_of  # noqa: E402,F401  (the CLI and app read the option here)
+
+MIN_PHASE_POINTS = 12  # as spc.MIN_POINTS: fewer points in a phase and it cannot be judged
 
 SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f"}
 
@@ -48,15 +54,19 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                           fillcolor="rgba(222,27,27,0.10)", line={"color": "#c00000", "width": 2, "shape": "hv"}))
     if chart["baseline"].notna().any():
         data.append(_line(x, chart["baseline"].tolist(), "Baseline", line={"color": "#6a3d9a", "width": 1.5, "dash": "dot"}))
-    for name, column, dash in (("Mean", "mean", "solid"), ("Upper process limit", "upper_limit", "dash"),
-                               ("Lower process limit", "lower_limit", "dash")):
-        colour = "#333333" if column == "mean" else "#8c8c8c"
-        data.append(_line(x, chart[column].tolist(), name, line={"color": colour, "width": 1, "dash": dash}))
+    seasonal = "adjusted_value" in chart and chart["adjusted_value"].notna().any()
+    data += _phase_lines(chart, x)
+    if seasonal:  # the limits are on the adjusted series: show it, and the raw figures faintly
+        values = [a if not missing(a) else v for a, v in zip(chart["adjusted_value"].tolist(), values)]
+        data.append(_line(x, chart["value"].tolist(), "Figures as recorded (before seasonal adjustment)",
+                          line={"color": "#b8b8b8", "width": 1, "dash": "dot"}))
     rows = records(chart)
     kinds = [_signal_kind(row, measure.direction) for row in rows]
-    hover = [f"{p}: {fmt(v, measure.unit)}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in row.rules.split(', '))}"
+    shown = [f"{fmt(v, measure.unit)} seasonally adjusted ({fmt(r, measure.unit)} as recorded)"
+             if seasonal and not missing(r) else fmt(v, measure.unit) for v, r in zip(values, chart["value"].tolist())]
+    hover = [f"{p}: {s}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in row.rules.split(', '))}"
                                                 if isinstance(row.rules, str) and row.rules else "<br>Common cause")
-             for p, v, row in zip(x, values, rows)]
+             for p, s, row in zip(x, shown, rows)]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     for kind, label, symbol in (("common", "Common cause", "circle"), ("improvement", "Special cause: improvement", "triangle-up"),
                                 ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square")):
@@ -66,4 +76,162 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                          "x": [x[i] for i in idx], "y": [values[i] for i in idx], "text": [hover[i] for i in idx],
                          "hovertemplate": "%{text}<extra></extra>",
                          "marker": {"color": SPC_COLOURS[kind], "size": 7 if kind == "common" else 10, "symbol": symbol}})
+    layout["annotations"] = phase_annotations(chart)
+    notes = [method_words(chart)] if seasonal else []
+    if notes:
+        layout["annotations"].append({"text": notes[0], "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
+                                      "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+                                      "font": {"size": 11, "color": "#444444"}})
+    return {"data": data, "layout": layout}
+
+
+def chart_phases(chart) -> list[dict]:
+    """Each phase's first and last row positions, its number of points and note."""
+    if "phase" not in chart or chart["phase"].isna().all():
+        return [{"phase": 0, "first": 0, "last": len(chart) - 1, "note": None, "from": None,
+                 "points": chart["points"].max() if "points" in chart else None}]
+    out = []
+    for phase, rows in chart.groupby(chart["phase"].fillna(0), sort=True):
+        idx = [chart.index.get_loc(i) for i in rows.index]
+        note = rows["phase_note"].dropna().iloc[0] if rows["phase_note"].notna().any() else None
+        start = rows["phase_from"].dropna().iloc[0] if rows["phase_from"].notna().any() else None
+        out.append({"phase": int(phase), "first": min(idx), "last": max(idx), "note": note, "from": start,
+                    "points": rows["points"].max()})
+    return out
+
+
+def _phase_lines(chart, x) -> list[dict]:
+    """Mean and limits drawn phase by phase: a gap (None) between phases so no line joins them."""
+    traces = []
+    phases = chart_phases(chart)
+    for name, column, dash in (("Mean", "mean", "solid"), ("Upper process limit", "upper_limit", "dash"),
+                               ("Lower process limit", "lower_limit", "dash")):
+        values = chart[column].tolist()
+        y = [None] * len(values)
+        for p in phases:
+            for i in range(p["first"], p["last"] + 1):
+                y[i] = values[i]
+        xs = list(x)
+        for p in reversed(phases[1:]):  # a break before each later phase
+            xs.insert(p["first"], xs[p["first"]])
+            y.insert(p["first"], None)
+        colour = "#333333" if column == "mean" else "#8c8c8c"
+        traces.append(_line(xs, y, name, line={"color": colour, "width": 1, "dash": dash}, connectgaps=False))
+    return traces
+
+
+def month_words(index) -> str:
+    """April 2006."""
+    index = int(index)
+    return f"{MONTH_NAMES[index % 12]} {index // 12}"
+
+
+def phase_words(phase: dict, only: bool = False) -> str:
+    """What a phase is and whether it can be judged, for the chart and the CSV. `only`: the
+    series has no recorded process change."""
+    start = (f"From {month_words(phase['from'])}" if phase["from"] is not None
+             else "All points (no process change recorded)" if only else "Before the first recorded change")
+    text = f"{start}: {phase['note']}" if phase.get("note") else start
+    points = phase.get("points")
+    if points is not None and not missing(points) and points < MIN_PHASE_POINTS:
+        text += f" ({int(points)} points: too few to judge, {MIN_PHASE_POINTS} needed)"
+    return text
+
+
+def phase_annotations(chart) -> list[dict]:
+    """A dotted line and a label where each recorded process change starts; a single-phase chart
+    says nothing unless it has too few points."""
+    phases = chart_phases(chart)
+    if len(phases) == 1 and not (phases[0]["points"] is not None and not missing(phases[0]["points"])
+                                 and phases[0]["points"] < MIN_PHASE_POINTS):
+        return []
+    periods = chart["period"].tolist()
+    out = []
+    for p in phases:
+        out.append({"x": periods[p["first"]], "y": 1, "xref": "x", "yref": "paper", "yanchor": "top",
+                    "xanchor": "left", "text": phase_words(p), "showarrow": False, "align": "left",
+                    "font": {"size": 11, "color": "#333333"}, "bgcolor": "rgba(255,255,255,0.8)"})
+        out[-1]["text"] = phase_words(p, only=len(phases) == 1)
+    return out
+
+
+def method_words(chart) -> str:
+    """The seasonal method in words, for the chart and the CSV."""
+    row = chart.dropna(subset=["season_first"]).iloc[0] if chart["season_first"].notna().any() else None
+    if row is None:
+        return "Seasonal option set, but too few complete years of figures to adjust: figures as recorded"
+    how = "divided by" if bool(row["multiplicative"]) else "less"
+    return (f"Seasonally adjusted: each month's figure {how} its month-of-year factor, worked out from "
+            f"{month_words(row['season_first'])} to {month_words(row['season_last'])} "
+            f"({int(row['season_years'])} years); limits and rules on the adjusted figures")
+
+
+def add_projection_cone(figure: dict, row) -> dict:
+    """Add a projection (a row of metrics.projection.projections) to an SPC figure: a dashed line
+    from the latest point to the expected value at the target's date, its 95% range as a shaded
+    cone, and the likelihood in words. A total (year to date, a year) is drawn as its monthly
+    average, the scale the chart is on."""
+    from metrics.periods import month_label
+
+    per = float(row["window_months"]) if row["aggregation"] == "sum" else 1.0
+    start, end = month_label(int(row["last_point"])), month_label(int(row["target_by"]))
+    last = float(row["last_value"])
+    expected, lower, upper = (float(row[k]) / per for k in ("expected", "lower", "upper"))
+    figure["data"] += [
+        _line([start, end, end, start], [last, upper, lower, last], "Projection range (95%)", fill="toself",
+              fillcolor="rgba(0,114,178,0.12)", line={"width": 0}, hoverinfo="skip"),
+        {"type": "scatter", "mode": "lines+markers+text", "x": [start, end], "y": [last, expected],
+         "name": f"Projection to {month_words(row['target_by'])}", "line": {"color": "#0072b2", "dash": "dash"},
+         "marker": {"size": [0, 9], "symbol": "star"}, "text": ["", row["words"]], "textposition": "top left",
+         "hovertemplate": f"{row['words']}<extra></extra>"},
+    ]
+    return figure
+
+
+def _bare_layout(title: str, height: int) -> dict:
+    return {"height": height, "margin": {"l": 160, "r": 20, "t": 40, "b": 40}, "plot_bgcolor": "#ffffff",
+            "paper_bgcolor": "#ffffff", "font": {"family": "DejaVu Sans, Arial, sans-serif"},
+            "title": {"text": title, "font": {"size": 16}}, "legend": {"orientation": "h", "y": -0.2}}
+
+
+def peer_ranking_figure(ranking, measure, height: int = 360) -> dict:
+    """Sorted bars, best at the top; this force's bar is dark and named so (never colour alone)."""
+    names = [f"{n} (this force)" if f else n for n, f in zip(ranking["area_name"], ranking["is_force"])]
+    text = [f"{peers_rank(r)}: {fmt(v, measure.unit)}" for r, v in zip(ranking["rank"], ranking["value"])]
+    layout = _bare_layout(f"{measure.title}: {ranking['words'].iloc[0]}" if len(ranking) else measure.title, height)
+    layout["yaxis"] = {"autorange": "reversed"}
+    layout["xaxis"] = {"gridcolor": "#e5e5e5"}
+    return {"data": [{"type": "bar", "orientation": "h", "y": names, "x": ranking["value"].tolist(),
+                      "text": text, "textposition": "auto", "hovertemplate": "%{y}: %{text}<extra></extra>",
+                      "marker": {"color": ["#1b4f72" if f else "#9fb3c8" for f in ranking["is_force"]]}}],
+            "layout": layout}
+
+
+def peers_rank(rank) -> str:
+    from metrics.peers import ordinal
+    return ordinal(int(rank))
+
+
+def funnel_figure(areas, limits, measure, height: int = 420) -> dict:
+    """Each area's rate against its denominator, the group's rate and its 95% and 99.8% limits."""
+    n = limits["denominator"].tolist()
+    data = [_line(n, limits["group_rate"].tolist(), "Group rate", line={"color": "#333333", "width": 1})]
+    for name, dash in (("95%", "dash"), ("99.8%", "dot")):
+        for side in ("upper", "lower"):
+            data.append(_line(n, limits[f"{side}_{name}"].tolist(), f"{name} limits", showlegend=side == "upper",
+                              legendgroup=name, line={"color": "#8c8c8c", "width": 1, "dash": dash}))
+    where = {"within": "within the limits", "above 95%": "above the 95% limit", "below 95%": "below the 95% limit",
+             "above 99.8%": "above the 99.8% limit", "below 99.8%": "below the 99.8% limit"}
+    text = [f"{a}: {fmt(r, measure.unit)} of {fmt(d)}: {where[o]}"
+            for a, r, d, o in zip(areas["area_name"], areas["rate"], areas["denominator"], areas["outside"])]
+    force = areas["area_kind"] == "force"
+    data.append({"type": "scatter", "mode": "markers+text", "name": "Forces", "x": areas["denominator"].tolist(),
+                 "y": areas["rate"].tolist(), "text": text, "hovertemplate": "%{text}<extra></extra>",
+                 "texttemplate": [n if f else "" for n, f in zip(areas["area_name"], force)],
+                 "textposition": "top center",
+                 "marker": {"size": [12 if f else 8 for f in force], "symbol": ["diamond" if f else "circle" for f in force],
+                            "color": ["#1b4f72" if f else "#7f7f7f" for f in force]}})
+    layout = _bare_layout(f"{measure.title}: funnel plot", height)
+    layout["xaxis"] = {"title": {"text": "Denominator (volume)"}, "gridcolor": "#e5e5e5"}
+    layout["yaxis"] = {"title": {"text": "%" if measure.unit == "percent" else measure.unit}, "gridcolor": "#e5e5e5"}
     return {"data": data, "layout": layout}

@@ -1,4 +1,4 @@
-"""The command line: python -m metrics validate | load | status | export | digest.
+"""The command line: python -m metrics validate | load | status | chart | export | digest | users.
 
 Each subcommand parses its arguments, calls the library, prints, and chooses the exit code:
 0 when all is well, 2 when the plan or a file has problems (every one is printed).
@@ -255,6 +255,45 @@ def digest_command(args) -> int:
     return 0
 
 
+CHART_COLUMNS = ["measure_id", "area", "period", "value", "adjusted_value", "phase", "phase_words", "mean",
+                 "lower_limit", "upper_limit", "beyond_limits", "run_of_seven", "trend_of_seven", "two_of_three",
+                 "rules", "target", "method"]
+
+
+def chart_command(args) -> int:
+    """Each month's SPC point for one measure and area: value, phase, mean, limits, the adjusted
+    value where the measure is seasonal, and each rule's flag (1 high, -1 low, 0 none)."""
+    from metrics import charts
+
+    plan = _plan(args)
+    try:
+        measure = plan.measure(args.measure)
+    except KeyError:
+        raise UsageError(f"unknown measure {args.measure!r}: use one of {', '.join(plan.measure_ids)}") from None
+    if args.area not in plan.area_codes:
+        raise UsageError(f"unknown area {args.area!r}: use one of {', '.join(plan.area_codes)}")
+    conn = open_store(args.db, plan, read_only=True)
+    try:
+        frame = Engine(conn, plan).chart(measure.id, _as_of(args.as_of), args.area)
+    finally:
+        conn.close()
+    frame = frame[frame["area"] == args.area].reset_index(drop=True)
+    if frame.empty:
+        raise UsageError(f"no figures held for {measure.title} in {plan.area_name(args.area)}")
+    found = charts.chart_phases(frame)
+    phases = {p["phase"]: charts.phase_words(p, only=len(found) == 1) for p in found}
+    frame["phase_words"] = frame["phase"].fillna(0).astype(int).map(phases)
+    seasonal = frame["adjusted_value"].notna().any() or charts.seasonal_of(measure)
+    frame["method"] = charts.method_words(frame) if seasonal else "XmR on the figures as recorded"
+    out = frame[CHART_COLUMNS]
+    if args.format == "csv":
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        json.dump([{k: _clean(v) for k, v in row.items()} for row in out.to_dict("records")], sys.stdout, indent=2)
+        print()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", action="append", metavar="PATH",
@@ -283,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--area", default="force", metavar="CODE", help="area code, or all (default force)")
     status.add_argument("--format", choices=("table", "csv", "json"), default="table")
     status.set_defaults(run=status_command)
+
+    chart = commands.add_parser("chart", parents=[common], help="one measure's SPC points, month by month")
+    chart.add_argument("measure", metavar="MEASURE")
+    chart.add_argument("--area", default="force", metavar="CODE", help="area code (default force)")
+    chart.add_argument("--as-of", metavar="YYYY-MM", help="last month to chart (default: the latest held)")
+    chart.add_argument("--format", choices=("csv", "json"), default="csv")
+    chart.set_defaults(run=chart_command)
 
     export = commands.add_parser("export", parents=[common], help="the quarterly board pack (.pdf or .html)")
     export.add_argument("--as-of", metavar="YYYY-MM", help="a month in the quarter to report")

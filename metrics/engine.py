@@ -258,15 +258,23 @@ class Engine:
             LEFT JOIN baselines b USING (measure_id, area)""")
 
     def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
-        """SPC over each reported series' monthly points up to the as-of month."""
+        """SPC over each reported series' monthly points up to the as-of month, each point in its
+        plan phase (`spc: phases`), seasonal measures adjusted first (`spc: seasonal`)."""
+        cur.register("spc_phase_frame", spc.phase_frame(self.plan))
         points = """SELECT f.measure_id, f.area, f.month, f.value AS x,
                    (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
-                   m.spc_screen AS screen
+                   m.spc_screen AS screen, coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note,
+                   coalesce(o.seasonal, false) AS seasonal,
+                   m.aggregation = 'sum' OR m.unit = 'count' AS multiplicative
             FROM figures f
             JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
             JOIN plan_measures m ON m.measure_id = f.measure_id
+            LEFT JOIN (SELECT DISTINCT measure_id, seasonal FROM spc_phase_frame) o ON o.measure_id = f.measure_id
+            LEFT JOIN spc_phase_frame ph ON ph.measure_id = f.measure_id AND ph.phase > 0
+                 AND f.month >= ph.phase_from AND (ph.phase_until IS NULL OR f.month < ph.phase_until)
             WHERE f.month <= $as_of AND f.value IS NOT NULL"""
-        spc.build_spc(cur, points, latest_only=latest_only, params={"as_of": as_of})
+        spc.build_spc(cur, points, latest_only=latest_only, params={"as_of": as_of},
+                      year_start_month=self.plan.year_start_month)
 
     def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
         cur.register("anchors_frame", anchors)
@@ -410,6 +418,8 @@ SELECT a.measure_id, a.area, ar.area_name, a.anchor AS month, a.actual AS value,
        f.x IS NOT NULL AS has_point, f.mean, f.lower_limit, f.upper_limit, f.lower_near, f.upper_near,
        f.points, f.beyond_limits, f.run_of_seven, f.trend_of_seven, f.two_of_three,
        f.signal_high, f.signal_low, f.rules,
+       f.phase, f.phase_from, f.phase_note, CASE WHEN f.adjusted THEN f.x END AS adjusted_value,
+       f.season_factor, f.season_years, f.season_first, f.season_last, f.multiplicative,
        r.target_native * {_PRORATE} AS target,
        CASE WHEN m.tolerance_is_percent THEN abs(r.target_native * {_PRORATE}) * m.tolerance_value / 100
             ELSE m.tolerance_value * {_PRORATE} END AS tolerance,

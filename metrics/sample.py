@@ -5,7 +5,8 @@ every measure in config/targets.yaml, force-wide and, where the plan's measure i
 district, with seasonality and noise. The series pass through the figures the 2006/09 plan
 published (94.2% of 999 calls answered in 10 seconds over April to December 2005, police staff
 sickness of 49:20 hours over the same months, officer sickness of 70 hours in 2005/06, and so on),
-so the scorecard tells the plan's own story. Everything else is invented.
+so the scorecard tells the plan's own story. Everything else is invented, and so are the peer
+forces ("Peer force A" to "E") and their figures, added for the ranking and the funnel plot.
 
     python -m metrics.sample            # rewrites data/sample_figures.csv
 """
@@ -238,8 +239,32 @@ def generate() -> list[dict]:
     return rows
 
 
+# Peer forces for the ranking and the funnel plot: INVENTED forces with INVENTED figures ("Peer
+# force A" to "E" in the plan), not any real force's statistics. Volume relative to the force, and
+# a level offset in percentage points, per measure. Made with their own random stream and written
+# after every other row, so the rows above never change.
+PEERS = {"peer_a": (0.55, 1.2), "peer_b": (1.35, -0.8), "peer_c": (0.80, -2.1), "peer_d": (0.30, 0.6),
+         "peer_e": (1.10, 0.2)}
+PEER_MEASURES = ("calls_999_10s", "sanction_detection_rate")
+
+
+def peer_rows() -> list[dict]:
+    rng = np.random.default_rng(SEED + 1)
+    rows = []
+    for measure_id in PEER_MEASURES:
+        spec = SPECS[measure_id]
+        level = path(spec["level"])
+        for area, (share, offset) in PEERS.items():
+            den = np.maximum(1, np.round(spec["volume"] * share * rng.normal(1, 0.05, len(MONTHS)))).astype(int)
+            pct = np.clip(level + offset + rng.normal(0, spec["noise"], len(MONTHS)), 0.5, 99.5)
+            num = np.round(den * pct / 100).astype(int)
+            rows += [{"measure_id": measure_id, "period": month_label(month), "area": area, "value": "",
+                      "numerator": int(n), "denominator": int(d)} for month, n, d in zip(MONTHS, num, den)]
+    return rows
+
+
 def write(path: Path = OUTPUT) -> Path:
-    rows = generate()
+    rows = generate() + peer_rows()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["measure_id", "period", "area", "value", "numerator", "denominator", "note"])

@@ -12,6 +12,10 @@ Our choices, following the current MDC tools (see docs/how-status-is-worked-out.
 - two of three: points beyond the 3-sigma limit count too, all three points must be on the same
   side of the mean, and the points beyond 2 sigma are the ones flagged;
 - where rules point both ways on the latest point, improvement is shown.
+
+Beyond the MDC tools (docs/spc-methods.md): a `phase` per point (the plan's `spc: phases`) makes
+each recorded process change its own process, and `spc: {seasonal: true}` runs the chart on
+seasonally adjusted values (seasonal_sql).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ NEAR_LIMIT = 2 * LIMIT / 3      # the 2-sigma line
 RUN_LENGTH = 7
 TREND_LENGTH = 7
 MIN_POINTS = 12                 # fewer points than this: insufficient_data
+MIN_SEASON_YEARS = 2            # complete years needed before a series is seasonally adjusted
 
 
 def beyond_limits(keys: str) -> str:
@@ -90,45 +95,112 @@ RULES = {
 LATEST_POINT_WINDOW = max(RUN_LENGTH, TREND_LENGTH, 3)
 
 
+def _input(cur, source: str, keys: str, params: dict | None) -> None:
+    """Table `spc_input`: the points, with a phase (0 when the plan records none) and the
+    seasonal options (off unless given), so one query serves plain, phased and seasonal series.
+    A later phase holding none of the plan's limit-setting months sets its limits from all its
+    points: the baseline describes the process before the change, not after it."""
+    columns = {d[0] for d in cur.execute(f"SELECT * FROM {source} LIMIT 0", params or {}).description}
+    extra = "".join(f", {default} AS {name}" for name, default in (
+        ("phase", "0"), ("seasonal", "false"), ("multiplicative", "true")) if name not in columns)
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE spc_input AS
+        SELECT * REPLACE (in_baseline OR (phase > 0 AND NOT bool_or(in_baseline)
+                                          OVER (PARTITION BY {keys}, phase)) AS in_baseline)
+        FROM (SELECT *{extra} FROM {source})""", params or {})
+
+
+def seasonal_sql(keys: str, year_start_month: int = 4) -> str:
+    """Each point of a seasonal series with its month-of-year factor and adjusted value.
+
+    Classical decomposition (ratio to a centred 12-month moving average): each limit-setting
+    month whose 13-month centred window lies wholly in the limit-setting months gives the ratio
+    of its figure to that average (multiplicative) or the difference (additive); a month of the
+    year's factor is the mean of its ratios, scaled so the twelve average 1 (sum to 0). The moving
+    average takes out the level and its drift, so a falling series does not leave a saw-tooth at
+    each year end. With fewer than MIN_SEASON_YEARS ratios for any month of the year, nothing
+    is adjusted: one year's pattern is also that year's noise. `year_start_month` is kept for
+    callers that word the years used; the factors do not depend on it."""
+    return f"""
+        WITH p AS (SELECT *, month % 12 + 1 AS calendar_month FROM spc_input),
+        windowed AS (
+            SELECT *, (sum(x) OVER w - (first_value(x) OVER w + last_value(x) OVER w) / 2) / 12 AS centred,
+                      count(*) OVER w AS window_points, last_value(month) OVER w - first_value(month) OVER w AS window_span
+            FROM p WHERE seasonal AND in_baseline
+            WINDOW w AS (PARTITION BY {keys} ORDER BY month ROWS BETWEEN 6 PRECEDING AND 6 FOLLOWING)),
+        ratios AS (
+            SELECT *, CASE WHEN multiplicative THEN x / nullif(centred, 0) ELSE x - centred END AS r
+            FROM windowed WHERE window_points = 13 AND window_span = 12),
+        raw_factors AS (
+            SELECT {keys}, calendar_month, avg(r) AS factor, count(r) AS years, bool_or(multiplicative) AS mult
+            FROM ratios GROUP BY {keys}, calendar_month),
+        counts AS (
+            SELECT {keys}, CASE WHEN count(*) = 12 THEN min(years) ELSE 0 END AS season_years,
+                   avg(factor) AS mean_factor FROM raw_factors GROUP BY {keys}),
+        spans AS (SELECT {keys}, min(month) - 6 AS season_first, max(month) + 6 AS season_last FROM ratios GROUP BY {keys}),
+        factors AS (
+            SELECT f.{keys.replace(", ", ", f.")}, f.calendar_month,
+                   CASE WHEN f.mult THEN f.factor / nullif(c.mean_factor, 0) ELSE f.factor - c.mean_factor END AS season_factor
+            FROM raw_factors f JOIN counts c USING ({keys}))
+        SELECT p.* EXCLUDE (x, calendar_month), p.x AS raw_x,
+               c.season_years, sp.season_first, sp.season_last,
+               coalesce(c.season_years >= {MIN_SEASON_YEARS}, false) AS adjusted,
+               CASE WHEN c.season_years >= {MIN_SEASON_YEARS} THEN f.season_factor END AS season_factor,
+               CASE WHEN coalesce(c.season_years, 0) < {MIN_SEASON_YEARS} OR f.season_factor IS NULL THEN p.x
+                    WHEN p.multiplicative THEN p.x / nullif(f.season_factor, 0)
+                    ELSE p.x - f.season_factor END AS x
+        FROM p LEFT JOIN counts c USING ({keys}) LEFT JOIN spans sp USING ({keys})
+        LEFT JOIN factors f USING ({keys}, calendar_month)"""
+
+
 def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
-              params: dict | None = None) -> None:
-    """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen) make `spc_base`
-    (each point with its series' limits) and `spc_flags` (each point's flags and the rules that fired).
+              params: dict | None = None, year_start_month: int = 4) -> None:
+    """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen, and optionally
+    `phase`, `seasonal` and `multiplicative`) make `spc_base` (each point with its phase's limits)
+    and `spc_flags` (each point's flags and the rules that fired).
+
+    Phases: limits, mean and every rule are worked out within each phase (a recorded process
+    change starts a new one), so no run, trend or moving range crosses a phase boundary; `points`
+    counts the phase's points. Seasonal series are adjusted first (seasonal_sql) and the rules run
+    on the adjusted values; `raw_x` keeps the figure as loaded.
     Where `screen` is true (the plan's `spc: {screen_outliers: true}`), moving ranges above 3.267
     mean moving ranges are left out and the mean moving range worked out again, as Nelson advises;
     otherwise every moving range counts, as the MDC tools do.
     With `latest_only`, the rules run on each series' last few points only: the flags of the
     latest point are the same, and the scorecard needs no others."""
-    tail = f"WHERE n.seq > l.points - {LATEST_POINT_WINDOW}" if latest_only else ""
     source = f"({points})" if points.lstrip().upper().startswith("SELECT") else points
+    _input(cur, source, keys, params)
+    phased = f"{keys}, phase"
+    tail = f"WHERE n.seq > n.series_points - {LATEST_POINT_WINDOW}" if latest_only else ""
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE spc_base AS
-        WITH numbered AS (
-            SELECT *, row_number() OVER w AS seq, abs(x - lag(x) OVER w) AS moving_range,
-                   lag(in_baseline) OVER w AS previous_in_baseline
-            FROM {source} WINDOW w AS (PARTITION BY {keys} ORDER BY month)),
+        WITH adjusted AS ({seasonal_sql(keys, year_start_month)}),
+        numbered AS (
+            SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY month) AS seq,
+                   count(*) OVER (PARTITION BY {keys}) AS series_points,
+                   abs(x - lag(x) OVER w) AS moving_range, lag(in_baseline) OVER w AS previous_in_baseline
+            FROM adjusted WINDOW w AS (PARTITION BY {phased} ORDER BY month)),
         first_pass AS (
-            SELECT {keys}, count(*) AS points, bool_or(screen) AS screen,
+            SELECT {phased}, count(*) AS points, bool_or(screen) AS screen,
                    avg(x) FILTER (WHERE in_baseline) AS mean,
                    avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS unscreened
-            FROM numbered GROUP BY {keys}),
+            FROM numbered GROUP BY {phased}),
         screened AS (
-            SELECT n.{keys.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
-            FROM numbered n JOIN first_pass p USING ({keys})
+            SELECT n.{phased.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
+            FROM numbered n JOIN first_pass p USING ({phased})
             WHERE p.screen AND n.in_baseline AND n.previous_in_baseline
               AND n.moving_range <= {MOVING_RANGE_LIMIT} * p.unscreened
-            GROUP BY n.{keys.replace(", ", ", n.")}),
+            GROUP BY n.{phased.replace(", ", ", n.")}),
         limits AS (
             SELECT p.*, CASE WHEN p.screen THEN s.mean_moving_range ELSE p.unscreened END AS mean_moving_range
-            FROM first_pass p LEFT JOIN screened s USING ({keys}))
+            FROM first_pass p LEFT JOIN screened s USING ({phased}))
         SELECT n.*, l.points, l.mean, l.mean_moving_range,
                l.mean + {LIMIT} * l.mean_moving_range AS upper_limit,
                l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
                l.mean + {NEAR_LIMIT} * l.mean_moving_range AS upper_near,
                l.mean - {NEAR_LIMIT} * l.mean_moving_range AS lower_near
-        FROM numbered n JOIN limits l USING ({keys}) {tail}""", params or {})
+        FROM numbered n JOIN limits l USING ({phased}) {tail}""")
     joins = " ".join(
-        f"JOIN ({sql(keys)}) {name} USING ({keys}, seq)" for name, sql in RULES.items())
+        f"JOIN ({sql(phased)}) {name} USING ({phased}, seq)" for name, sql in RULES.items())
     fired = ", ".join(f"CASE WHEN {name}.flag <> 0 THEN '{name}' END" for name in RULES)
     flags = ", ".join(f"{name}.flag" for name in RULES)
     cur.execute(f"""
@@ -162,21 +234,55 @@ def assurance_sql(target: str, direction: str = "m.direction") -> str:
         ELSE 'hit_and_miss' END"""
 
 
+def phases_of(measure) -> tuple:
+    """The measure's recorded process changes, oldest first (the PLAN branch's `spc_phases`)."""
+    return tuple(sorted(getattr(measure, "spc_phases", ()) or (), key=lambda p: p.start))
+
+
+def seasonal_of(measure) -> bool:
+    return bool(getattr(measure, "spc_seasonal", False))
+
+
+def phase_frame(plan) -> pd.DataFrame:
+    """One row per measure and phase: phase number (0 before any recorded change), its first month,
+    the month the next starts, its note, and the measure's seasonal option."""
+    rows = []
+    for m in plan.measures:
+        phases = phases_of(m)
+        starts = [p.start for p in phases]
+        rows.append({"measure_id": m.id, "phase": 0, "phase_from": None,
+                     "phase_until": starts[0] if starts else None, "phase_note": None, "seasonal": seasonal_of(m)})
+        for i, p in enumerate(phases, start=1):
+            rows.append({"measure_id": m.id, "phase": i, "phase_from": p.start,
+                         "phase_until": starts[i] if i < len(starts) else None, "phase_note": p.note,
+                         "seasonal": seasonal_of(m)})
+    return pd.DataFrame(rows, columns=["measure_id", "phase", "phase_from", "phase_until", "phase_note",
+                                       "seasonal"]).astype({"phase_from": "Int64", "phase_until": "Int64",
+                                                            "phase_note": object})
+
+
 # --- one series at a time, for tests and quick checks -------------------------------------------
 
-def chart(values: list[float], baseline: tuple[int, int] | None = None, screen_outliers: bool = False) -> pd.DataFrame:
+def chart(values: list[float], baseline: tuple[int, int] | None = None, screen_outliers: bool = False,
+          phases: tuple[int, ...] = (), seasonal: bool = False, multiplicative: bool = True,
+          start: int = 0, year_start_month: int = 4) -> pd.DataFrame:
     """XmR chart of one series: limits, each rule's flag per point, and the rules that fired.
 
     `baseline` is (first, last) positions (0-based, inclusive) of the points that set the limits.
+    `phases` are the positions where a new phase starts; `start` is the first point's month index
+    (it matters only to a seasonal series, whose factors go by month of the year).
     """
-    frame = pd.DataFrame({"measure_id": "m", "area": "a", "month": range(len(values)),
+    frame = pd.DataFrame({"measure_id": "m", "area": "a", "month": range(start, start + len(values)),
                           "x": [float(v) for v in values]})
     first, last = baseline if baseline else (0, len(values) - 1)
-    frame["in_baseline"] = frame["month"].between(first, last)
+    frame["in_baseline"] = (frame["month"] - start).between(first, last)
     frame["screen"] = screen_outliers
+    frame["phase"] = [sum(1 for p in phases if p <= i) for i in range(len(values))]
+    frame["seasonal"] = seasonal
+    frame["multiplicative"] = multiplicative
     cur = duckdb.connect()
     cur.register("spc_points", frame)
-    build_spc(cur)
+    build_spc(cur, year_start_month=year_start_month)
     return cur.execute("SELECT * FROM spc_flags ORDER BY seq").df()
 
 

@@ -1,0 +1,26 @@
+"""The new chart helpers: the projection cone on an SPC figure, and phases drawn apart."""
+import pandas as pd
+
+from metrics import charts
+from metrics.periods import parse_month
+
+
+def test_the_cone_runs_from_the_latest_point_to_the_expected_monthly_figure_with_its_words():
+    figure = {"data": [], "layout": {}}
+    row = {"last_point": parse_month("2007-09"), "last_value": 6500.0, "target_by": parse_month("2008-03"),
+           "expected": 76800.0, "lower": 75600.0, "upper": 78000.0, "window_months": 12, "aggregation": "sum",
+           "words": "Very unlikely to be met: 3%"}
+    charts.add_projection_cone(figure, row)
+    cone, line = figure["data"]
+    assert line["x"] == ["2007-09", "2008-03"] and line["y"] == [6500.0, 6400.0]   # 76,800 / 12 months
+    assert cone["y"] == [6500.0, 6500.0, 6300.0, 6500.0]                             # the 95% range, per month
+    assert line["text"][1] == "Very unlikely to be met: 3%" and line["name"] == "Projection to March 2008"
+
+
+def test_each_phase_has_its_own_lines_with_a_gap_between():
+    chart = pd.DataFrame({"period": ["a", "b", "c", "d"], "mean": [1.0, 1.0, 5.0, 5.0],
+                          "upper_limit": [2.0, 2.0, 6.0, 6.0], "lower_limit": [0.0, 0.0, 4.0, 4.0],
+                          "phase": [0, 0, 1, 1], "phase_from": [None, None, 7, 7],
+                          "phase_note": [None, None, "New centre", "New centre"], "points": [2, 2, 2, 2]})
+    mean = charts._phase_lines(chart, chart["period"].tolist())[0]
+    assert mean["x"] == ["a", "b", "c", "c", "d"] and mean["y"] == [1.0, 1.0, None, 5.0, 5.0]
