@@ -136,9 +136,12 @@ def test_a_neutral_measure_has_no_rag(tmp_path, status_of):
     assert status_of(plan, monthly("abuse", "2006-04", ["40"]), "2006-04")[("abuse", "force")]["rag"] == "no_target"
 
 
-def test_a_baseline_period_without_every_month_gives_no_baseline_for_a_district(tmp_path, status_of):
+def test_a_baseline_period_lacking_a_month_is_worked_out_from_the_months_held(tmp_path, status_of):
     plan = plan_with(tmp_path, CRIME_MEASURE)
     rows = monthly("crimes", "2003-04", ["10"] * 12) + monthly("crimes", "2003-05", ["5"] * 11, area="north")
     result = status_of(plan, rows, "2004-03", area="all")
     assert result[("crimes", "force")]["baseline"] == 120
-    assert pd.isna(result[("crimes", "north")]["baseline"])   # 11 of its 12 baseline months are held
+    north = result[("crimes", "north")]
+    assert north["baseline"] == pytest.approx(55 * 12 / 11)   # 11 months' sum scaled to 12: 60
+    assert (north["baseline_months_held"], north["baseline_months_expected"]) == (11, 12)
+    assert (result[("crimes", "force")]["baseline_months_held"], result[("crimes", "force")]["baseline_months_expected"]) == (12, 12)
