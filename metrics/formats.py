@@ -88,3 +88,8 @@ def later_figures_note(later: list[tuple[int, int]]) -> str:
     """'3 measures have figures for April 2009': months after the as-of month that some measures hold."""
     from metrics.periods import month_words
     return "; ".join(f"{n} measure{' has' if n == 1 else 's have'} figures for {month_words(m)}" for m, n in later)
+
+
+def uk_date(day) -> str:
+    """'1 December 2026': a day as people in the UK write it."""
+    return f"{day.day} {day:%B %Y}"
