@@ -77,7 +77,8 @@ def target_words(target, measure, plan) -> str:
     at_or = "at or above" if higher else "at or below"
     if target.kind == "comparator":
         name = plan.area_name(target.series)
-        return f"{at_or} the {name[:1].lower() + name[1:]}"
+        # "Most similar forces average" reads "the most similar forces average"; "MSF" stays "the MSF"
+        return f"{at_or} the {name[:1].lower() + name[1:] if name[1:2].islower() else name}"
     if target.kind == "measure":
         other = getattr(target, "measure", None)
         title = next((m.title for m in plan.measures if m.id == other), other or "another measure")
