@@ -168,8 +168,7 @@ def _csv(frame, plan, raw: bool) -> str:
         for column in NUMBER_COLUMNS:
             out[column] = [round(v, int(p)) if pd.notna(v) else v for v, p in zip(out[column], places)]
     for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(_safe_text)
+        out[column] = out[column].map(_safe_text)
     return out.to_csv(index=False, lineterminator="\n")
 
 
