@@ -24,7 +24,7 @@ from metrics import board, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
 from metrics.formats import fmt, records, uk_date
-from metrics.vocabulary import RAG, status_css, term
+from metrics.vocabulary import RAG, rule_words, status_css, term
 from metrics.periods import month_words, period_window
 from metrics.plan import Plan
 
@@ -92,12 +92,19 @@ def _baseline_note(r) -> str:
     return f" Baseline from {int(held)} of {int(expected)} months."
 
 
+def _rules(r) -> str:
+    """The SPC rules that fired on the latest point, in words."""
+    words = rule_words(r.spc_rules) if r.spc_variation not in ("common_cause", "insufficient_data") else ""
+    return f"Special cause: {words}." if words else ""
+
+
 def _target_line(r) -> str:
     """'Target: at least 82% by March 2007; tolerance 1 point.' in words."""
     words = []
     if isinstance(r.target_words, str):
         words.append(f"Target: {r.target_words}; tolerance {r.tolerance_words}.")
     words.append(_baseline_note(r).strip())
+    words.append(_rules(r))
     if isinstance(r.own_grain_note, str):
         words.append(r.own_grain_note + ".")
     if isinstance(r.rag_reason, str):
@@ -136,19 +143,20 @@ def _summary_section(review, plan: Plan, charts) -> str:
 def _measure_block(r, plan: Plan, review, charts, notes) -> str:
     measure = plan.measure(r.measure_id)
     figure = go.Figure(spc_figure(charts[charts["measure_id"] == r.measure_id], measure,
-                                  plan.area_name("force"), height=250))
+                                  plan.area_name("force"), height=225))
     figure.update_layout(width=700, title=None, margin={"t": 10, "b": 30},
                          legend={"orientation": "h", "y": -0.15, "font": {"size": 9}})
     note = notes.loc[r.measure_id] if r.measure_id in notes.index else None
     commentary = (f'<div class="commentary">{_e(note["text"])}</div><p class="muted">{_e(note["author"])}, '
-                  f'{uk_date(note["written_at"])}</p>' if note is not None else '<p class="muted">No commentary.</p>')
+                  f'{uk_date(note["written_at"])}</p>' if note is not None else None)
     return (f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>
         <p class="summary">{_e(r.summary)}</p>{_target_line(r)}""" + _table(
         ["Actual", "Target", "Baseline", "Variance", "Movement", "Trend", "SPC", "Assurance"],
         [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit), MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
           term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
         figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
-        f"<h4>Commentary</h4>{commentary}</div>")
+        (f"<h4>Commentary</h4>{commentary}" if commentary else '<p class="muted">No commentary this quarter.</p>')
+        + "</div>")
 
 
 def _action_log(actions, plan: Plan, review) -> str:
@@ -192,7 +200,7 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
         <p style="font-size:16pt">Performance and delivery board: {_e(review.quarter_label)}
            ({_e(review.quarter_words)})</p>
         <p>Figures to {_e(month_words(review.quarter_end))}, compared with {_e(review.previous_label)}.</p>
-        <p class="muted">Produced {today:%d %B %Y}.</p></section>"""]
+        <p class="muted">Produced {uk_date(today)}.</p></section>"""]
     toc = [("summary", "Summary"), *[(f"priority-{p.id}", p.title) for p in plan.priorities], ("actions", "Action log")]
     parts.append('<section><h2>Contents</h2><ol class="toc">' +
                  "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in toc) + "</ol></section>")
