@@ -47,6 +47,7 @@ th { background: #e6ecf2; }
 .muted { color: #555; } .overdue { color: #a12622; font-weight: bold; }
 .toc a { color: #111; text-decoration: none; }
 .summary { margin: 2pt 0; }
+.actions td:nth-child(3) { width: 34%; } .actions td:nth-child(2), .actions td:nth-child(5) { width: 11%; }
 .exception { display: flex; gap: 8pt; align-items: center; page-break-inside: avoid; border-bottom: 1px solid #ddd;
              padding: 3pt 0; }
 .exception-text { flex: 1; font-size: 9.5pt; } .exception-chart { width: 300px; }
@@ -178,7 +179,8 @@ def _action_log(actions, plan: Plan, review) -> str:
             words += f"<br><span class='muted'>{_e(a.discharge_note)}</span>"
         rows.append([str(a.action_id), uk_date(a.meeting_date), _e(a.text), _e(a.owner), uk_date(a.due_date), _e(measures) or "–", words])
     return (f'<p class="muted">Actions open at the end of {_e(review.quarter_words)} and those discharged during it.</p>'
-            + _table(["No.", "Raised", "Action", "Owner", "Due", "Measures", f"At {_e(review.quarter_words.split(' to ')[-1])}"], rows))
+            + '<div class="actions">' + _table(["No.", "Raised", "Action", "Owner", "Due", "Measures",
+                                                f"At {_e(review.quarter_words.split(' to ')[-1])}"], rows) + "</div>")
 
 
 def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None = None) -> str:
