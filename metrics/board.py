@@ -1,12 +1,34 @@
-"""The board's quarter review: each measure this quarter against last, movements and exceptions."""
+"""The board's quarter review: each measure this quarter against last, movements and exceptions.
+
+`quarter_review` is the one place a review is built: the board page and the board pack both call it,
+each passing its own status function (the app its cached service call, the pack the engine).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 
-from metrics.periods import financial_year_label, period_window, quarter_number
+from metrics import vocabulary
 from metrics.formats import records
+from metrics.periods import GRAIN_NAMES, financial_year_label, period_window, quarter_number, range_words
+from metrics.status_rules import is_stable
 
 RAG_RANK = {"red": 1, "amber": 2, "green": 3}
+MOVEMENT_ORDER = {"worse": 0, "better": 1, "moved": 2, "unchanged": 3}
+
+
+@dataclass
+class QuarterReview:
+    quarter_end: int
+    quarter_label: str       # "2008/09 Q4"
+    quarter_words: str       # "January to March 2009"
+    previous_end: int
+    previous_label: str      # "2008/09 Q3"
+    rows: pd.DataFrame       # the quarter's status rows with previous_rag, movement, exception, ...
+    exceptions: pd.DataFrame
+    watch_list: pd.DataFrame
 
 
 def quarter_ends(months: list[int], year_start_month: int = 4) -> list[int]:
@@ -20,36 +42,94 @@ def quarter_name(end: int, year_start_month: int = 4) -> str:
     return f"{financial_year_label(end, year_start_month)} Q{quarter_number(end, year_start_month)}"
 
 
-def movement(rag_now, rag_before, actual_now, actual_before, direction) -> str:
+def review_quarter_end(held_months: list[int], as_of: int | None, year_start_month: int = 4) -> int | None:
+    """The latest financial quarter whose last month is on or before as_of, with as_of clamped to
+    the latest month held (no quarter is reviewed beyond the figures)."""
+    if not held_months:
+        return None
+    month = min(as_of, max(held_months)) if as_of is not None else max(held_months)
+    first, last = period_window(month, "quarter", year_start_month)
+    return last if last == month else first - 1
+
+
+def movement(rag_now, rag_before, actual_now, actual_before, direction, stable_value=None,
+             stable_is_percent=None) -> str:
     """better, worse or unchanged between two quarters: by status where both have one, otherwise
-    by the actual (a change under 1% is unchanged); a measure with no good direction says moved."""
+    by the actual, "unchanged" within the measure's stable band (the trend's rule); a measure with
+    no good direction says moved."""
     if rag_now in RAG_RANK and rag_before in RAG_RANK:
         if RAG_RANK[rag_now] != RAG_RANK[rag_before]:
             return "better" if RAG_RANK[rag_now] > RAG_RANK[rag_before] else "worse"
         return "unchanged"
-    if pd.isna(actual_now) or pd.isna(actual_before):
-        return "unchanged"
-    if abs(actual_now - actual_before) < 0.01 * abs(actual_before) or actual_now == actual_before:
+    if is_stable(actual_now, actual_before, stable_value, stable_is_percent):
         return "unchanged"
     if direction == "neutral":
         return "moved"
     return "better" if (actual_now > actual_before) == (direction == "higher") else "worse"
 
 
-def review(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame) -> pd.DataFrame:
-    """Join two quarter-grain status tables; movements first, then exceptions, then the rest."""
+def exception_reasons(rag, trend, variation) -> str:
+    """Why a row is listed, in the vocabulary's words: 'off target; worse than last year'."""
+    why = []
+    if rag in ("red", "amber") and (rag == "red" or trend == "deteriorating"):
+        why.append(vocabulary.term("rag", rag).phrase)
+    if trend == "deteriorating":
+        why.append(vocabulary.term("trend", trend).phrase)
+    if variation == "concern":
+        why.append(vocabulary.term("spc_variation", variation).phrase)
+    return "; ".join(why)
+
+
+def _own_grain_note(row) -> str | None:
+    """Set only where the measure's own-grain status differs from the quarter's."""
+    if pd.isna(row.own_grain_rag) or row.own_grain_rag == row.rag or row.own_grain == "quarter":
+        return None
+    word = vocabulary.term("rag", row.own_grain_rag).word
+    return f"{word} on the scorecard ({GRAIN_NAMES.get(row.own_grain, row.own_grain).lower()})"
+
+
+def compare(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame, own_grain: pd.DataFrame | None = None) -> pd.DataFrame:
+    """This quarter's rows with last quarter's status and actual, movement, exception and watch."""
     before = last_quarter[["measure_id", "area", "actual", "rag"]].rename(
         columns={"actual": "previous_quarter_actual", "rag": "previous_rag"})
     frame = this_quarter.merge(before, on=["measure_id", "area"], how="left")
-    frame["movement"] = [movement(r.rag, r.previous_rag, r.actual, r.previous_quarter_actual, r.direction)
-                         for r in records(frame)]
-    frame["exception"] = (frame["rag"] == "red") | (frame["trend"] == "deteriorating") | (frame["spc_variation"] == "concern")
-    reasons = []
-    for r in records(frame):
-        why = [w for w, hit in (("red", r.rag == "red"), ("deteriorating", r.trend == "deteriorating"),
-                                ("special cause of concern", r.spc_variation == "concern")) if hit]
-        reasons.append(", ".join(why))
-    frame["exception_reasons"] = reasons
-    order = {"worse": 0, "better": 1, "moved": 2, "unchanged": 3}
-    frame["movement_order"] = frame["movement"].map(order)
+    for column in ("stable_value", "stable_is_percent"):
+        if column not in frame:
+            frame[column] = None
+    rows = records(frame)
+    frame["movement"] = [movement(r.rag, r.previous_rag, r.actual, r.previous_quarter_actual, r.direction,
+                                  r.stable_value, r.stable_is_percent) for r in rows]
+    frame["exception"] = [vocabulary.is_exception(r.rag, r.trend, r.spc_variation) for r in rows]
+    frame["watch"] = [vocabulary.is_watch(r.rag, r.trend, r.spc_variation) for r in rows]
+    frame["exception_reasons"] = [exception_reasons(r.rag, r.trend, r.spc_variation) for r in rows]
+    if own_grain is not None:
+        own = own_grain[["measure_id", "area", "rag", "grain"]].rename(columns={"rag": "own_grain_rag", "grain": "own_grain"})
+        frame = frame.merge(own, on=["measure_id", "area"], how="left")
+    else:
+        frame["own_grain_rag"], frame["own_grain"] = None, None
+    frame["own_grain_note"] = [_own_grain_note(r) for r in records(frame)]
+    frame["movement_order"] = frame["movement"].map(MOVEMENT_ORDER)
     return frame.sort_values(["movement_order", "exception", "sort_order"], ascending=[True, False, True]).reset_index(drop=True)
+
+
+def review(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame) -> pd.DataFrame:
+    """Kept for the board page until it calls quarter_review."""
+    return compare(this_quarter, last_quarter)
+
+
+def quarter_review(status: Callable[[int, str | None], pd.DataFrame], held_months: list[int],
+                   as_of: int | None, year_start_month: int = 4) -> QuarterReview:
+    """The quarter review for the force: the latest financial quarter ending on or before as_of
+    (clamped to the latest month held), judged at quarter grain against the quarter before, with
+    each measure's own-grain status alongside where it differs."""
+    end = review_quarter_end(held_months, as_of, year_start_month)
+    if end is None:
+        raise ValueError("no figures are loaded, so there is no quarter to review")
+    previous = end - 3
+    rows = compare(status(end, "quarter"), status(previous, "quarter"), status(end, None))
+    return QuarterReview(
+        quarter_end=end, quarter_label=quarter_name(end, year_start_month),
+        quarter_words=range_words(*period_window(end, "quarter", year_start_month)),
+        previous_end=previous, previous_label=quarter_name(previous, year_start_month), rows=rows,
+        exceptions=rows[rows["exception"]].sort_values("sort_order").reset_index(drop=True),
+        watch_list=rows[rows["watch"]].sort_values("sort_order").reset_index(drop=True))

@@ -1,8 +1,10 @@
 """The quarterly board pack: one HTML document, printed to PDF by headless Chromium.
 
-Contents: a cover (plan, quarter, date); contents; a one-page summary (counts by status, movements
-since last quarter, exceptions); a section per priority with each measure's chart, status in words
-and icon, figures against target and baseline, and its commentary; the action log.
+Contents: a cover (plan, quarter, date); contents; a summary (counts by status, movements since last
+quarter, exceptions with small charts, the watch list without); a section per priority with each
+measure's one-line summary, chart, status in words and icon, figures against target (in words) and
+baseline, and its commentary; the action log as at the quarter's end. The quarter review is
+metrics.board.quarter_review, the same one the board page shows.
 All text from people (commentary, actions) is escaped: it is shown as text, never run as HTML.
 """
 from __future__ import annotations
@@ -14,15 +16,16 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
 from metrics import board, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
-from metrics.formats import fmt, records
-from metrics.vocabulary import RAG, status_css, term
-from metrics.periods import month_label, month_name, period_window
+from metrics.formats import fmt, records, uk_date
+from metrics.vocabulary import RAG, rule_words, status_css, term
+from metrics.periods import month_words, period_window
 from metrics.plan import Plan
 
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
@@ -43,6 +46,11 @@ th { background: #e6ecf2; }
 .commentary { border-left: 3pt solid #243b53; padding: 2pt 8pt; margin: 4pt 0; white-space: pre-wrap; }
 .muted { color: #555; } .overdue { color: #a12622; font-weight: bold; }
 .toc a { color: #111; text-decoration: none; }
+.summary { margin: 2pt 0; }
+.actions td:nth-child(3) { width: 34%; } .actions td:nth-child(2), .actions td:nth-child(5) { width: 11%; }
+.exception { display: flex; gap: 8pt; align-items: center; page-break-inside: avoid; border-bottom: 1px solid #ddd;
+             padding: 3pt 0; }
+.exception-text { flex: 1; font-size: 9.5pt; } .exception-chart { width: 300px; }
 """
 
 
@@ -61,76 +69,153 @@ def _table(headers, rows) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None = None) -> str:
-    """The pack as one self-contained HTML page."""
-    engine = Engine(conn, plan)
-    latest = engine.latest_month()
-    if latest is None:
-        raise ValueError("no figures are loaded, so there is nothing to report")
-    ends = board.quarter_ends(engine.months(), plan.year_start_month)
-    quarter_end = period_window(as_of, "quarter", plan.year_start_month)[1] if as_of is not None else ends[0]
-    today = today or dt.date.today()
-    name = board.quarter_name(quarter_end, plan.year_start_month)
-    previous = board.quarter_name(quarter_end - 3, plan.year_start_month)
-    figures_to = min(quarter_end, latest)
-    review = board.review(engine.status(figures_to, "quarter"), engine.status(figures_to - 3, "quarter"))
-    charts = engine.chart(None, figures_to, "force")
-    notes = workflow.commentary(conn, quarter_end).set_index("measure_id")
-    actions = workflow.action_log(conn, today)
+def _month_end(index: int) -> dt.date:
+    year, month = index // 12, index % 12 + 1
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
-    counts = review["rag"].value_counts()
-    moved = review["movement"].value_counts()
+
+def _month_start(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _small_chart(chart, measure, area_name: str) -> str:
+    """A compact chart for the exceptions list: no title, no legend, points and lines only."""
+    figure = go.Figure(spc_figure(chart, measure, area_name, height=125))
+    figure.update_layout(width=300, title=None, showlegend=False, margin={"l": 40, "r": 8, "t": 8, "b": 24},
+                         yaxis_title=None)
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True})
+
+
+def _baseline_note(r) -> str:
+    held, expected = r.baseline_months_held, r.baseline_months_expected
+    if held is None or expected is None or pd.isna(held) or pd.isna(expected) or held >= expected:
+        return ""
+    return f" Baseline from {int(held)} of {int(expected)} months."
+
+
+def _rules(r) -> str:
+    """The SPC rules that fired on the latest point, in words."""
+    words = rule_words(r.spc_rules) if r.spc_variation not in ("common_cause", "insufficient_data") else ""
+    return f"Special cause: {words}." if words else ""
+
+
+def _target_line(r) -> str:
+    """'Target: at least 82% by March 2007; tolerance 1 point.' in words."""
+    words = []
+    if isinstance(r.target_words, str):
+        words.append(f"Target: {r.target_words}; tolerance {r.tolerance_words}.")
+    words.append(_baseline_note(r).strip())
+    words.append(_rules(r))
+    if isinstance(r.own_grain_note, str):
+        words.append(r.own_grain_note + ".")
+    if isinstance(r.rag_reason, str):
+        words.append(f"No status: {r.rag_reason}.")
+    text = " ".join(w for w in words if w)
+    return f'<p class="muted">{_e(text)}</p>' if text else ""
+
+
+def _summary_section(review, plan: Plan, charts) -> str:
+    rows = review.rows
+    counts, moved = rows["rag"].value_counts(), rows["movement"].value_counts()
+    parts = [f"""<section class="section" id="summary"><h2>Summary</h2>
+        <p>{" ".join(f"{_badge(k)} {int(counts.get(k, 0))}" for k in RAG)}</p>
+        <p>Since {_e(review.previous_label)}: {int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse,
+           {int(moved.get('unchanged', 0))} unchanged.</p><h3>Movements</h3>"""]
+    changed = rows[rows["movement"] != "unchanged"]
+    parts.append(_table(["Measure", review.previous_label, review.quarter_label, "Movement"], [
+        [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), MOVEMENT_WORDS[r.movement]]
+        for r in records(changed)]) if not changed.empty else "<p>No measure changed status.</p>")
+    parts.append("<h3>Exceptions</h3>")
+    if review.exceptions.empty:
+        parts.append("<p>No exceptions this quarter.</p>")
+    for r in records(review.exceptions):
+        measure = plan.measure(r.measure_id)
+        chart = charts[charts["measure_id"] == r.measure_id]
+        parts.append(f"""<div class="exception"><div class="exception-text"><strong>{_e(r.measure)}</strong>
+            {_badge(r.rag)}<br>{_e(r.summary)}<br><span class="muted">Listed because: {_e(r.exception_reasons)}</span>
+            </div><div class="exception-chart">{_small_chart(chart, measure, plan.area_name("force"))}</div></div>""")
+    parts.append("<h3>Watch list</h3>")
+    parts.append(_table(["Measure", "Status", "Why watched"], [
+        [_e(r.measure), _badge(r.rag), _e(r.summary)] for r in records(review.watch_list)])
+        if not review.watch_list.empty else "<p>No measures to watch.</p>")
+    return "".join(parts) + "</section>"
+
+
+def _measure_block(r, plan: Plan, review, charts, notes) -> str:
+    measure = plan.measure(r.measure_id)
+    figure = go.Figure(spc_figure(charts[charts["measure_id"] == r.measure_id], measure,
+                                  plan.area_name("force"), height=225))
+    figure.update_layout(width=700, title=None, margin={"t": 10, "b": 30},
+                         legend={"orientation": "h", "y": -0.15, "font": {"size": 9}})
+    note = notes.loc[r.measure_id] if r.measure_id in notes.index else None
+    commentary = (f'<div class="commentary">{_e(note["text"])}</div><p class="muted">{_e(note["author"])}, '
+                  f'{uk_date(note["written_at"])}</p>' if note is not None else None)
+    return (f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>
+        <p class="summary">{_e(r.summary)}</p>{_target_line(r)}""" + _table(
+        ["Actual", "Target", "Baseline", "Variance", "Movement", "Trend", "SPC", "Assurance"],
+        [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit), MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
+          term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
+        figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
+        (f"<h4>Commentary</h4>{commentary}" if commentary else '<p class="muted">No commentary this quarter.</p>')
+        + "</div>")
+
+
+def _action_log(actions, plan: Plan, review) -> str:
+    titles = {m.id: m.title for m in plan.measures}
+    if actions.empty:
+        return "<p>No actions open at the quarter's end or discharged during it.</p>"
+    rows = []
+    for a in records(actions):
+        measures = ", ".join(titles.get(m, m) for m in (list(a.measures) if a.measures is not None else []))
+        if a.state == "overdue":
+            words = '<span class="overdue">Overdue</span>'
+        elif a.state == "discharged":
+            words = f"Discharged {uk_date(a.discharged_on)}"
+        else:
+            words = "Open"
+        if a.state != "discharged" and a.discharged_on is not None and not pd.isna(a.discharged_on):
+            words += f"<br><span class='muted'>Discharged since, on {uk_date(a.discharged_on)}</span>"
+        if isinstance(a.discharge_note, str) and a.discharge_note.strip():
+            words += f"<br><span class='muted'>{_e(a.discharge_note)}</span>"
+        rows.append([str(a.action_id), uk_date(a.meeting_date), _e(a.text), _e(a.owner), uk_date(a.due_date), _e(measures) or "–", words])
+    return (f'<p class="muted">Actions open at the end of {_e(review.quarter_words)} and those discharged during it.</p>'
+            + '<div class="actions">' + _table(["No.", "Raised", "Action", "Owner", "Due", "Measures",
+                                                f"At {_e(review.quarter_words.split(' to ')[-1])}"], rows) + "</div>")
+
+
+def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None = None) -> str:
+    """The pack as one self-contained HTML page, for the quarter board.quarter_review chooses."""
+    engine = Engine(conn, plan)
+    held = engine.months()
+    if not held:
+        raise ValueError("no figures are loaded, so there is nothing to report")
+    as_of = engine.default_as_of() if as_of is None else as_of
+    review = board.quarter_review(lambda month, grain: engine.status(month, grain), held, as_of,
+                                  plan.year_start_month)
+    today = today or dt.date.today()
+    charts = engine.chart(None, review.quarter_end, "force")
+    notes = workflow.commentary(conn, review.quarter_end).set_index("measure_id")
+    first_month = period_window(review.quarter_end, "quarter", plan.year_start_month)[0]
+    actions = workflow.quarter_actions(conn, _month_start(first_month), _month_end(review.quarter_end))
+
     parts = [f"""<section class="cover"><h1>{_e(plan.title)}</h1>
-        <p style="font-size:16pt">Performance and delivery board: {_e(name)}</p>
-        <p>Figures to {_e(month_name(figures_to))}, compared with {_e(previous)}.</p>
-        <p class="muted">Produced {today:%d %B %Y}.</p></section>"""]
+        <p style="font-size:16pt">Performance and delivery board: {_e(review.quarter_label)}
+           ({_e(review.quarter_words)})</p>
+        <p>Figures to {_e(month_words(review.quarter_end))}, compared with {_e(review.previous_label)}.</p>
+        <p class="muted">Produced {uk_date(today)}.</p></section>"""]
     toc = [("summary", "Summary"), *[(f"priority-{p.id}", p.title) for p in plan.priorities], ("actions", "Action log")]
     parts.append('<section><h2>Contents</h2><ol class="toc">' +
                  "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in toc) + "</ol></section>")
-
-    exceptions = review[review["exception"]]
-    parts.append(f"""<section class="section" id="summary"><h2>Summary</h2>
-        <p>{" ".join(f"{_badge(k)} {int(counts.get(k, 0))}" for k in RAG)}</p>
-        <p>Since {_e(previous)}: {int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse,
-           {int(moved.get('unchanged', 0))} unchanged.</p>
-        <h3>Movements</h3>""" + _table(["Measure", previous, name, "Movement"], [
-            [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), MOVEMENT_WORDS[r.movement]]
-            for r in records(review[review["movement"] != "unchanged"])]) +
-        "<h3>Exceptions</h3>" + (_table(["Measure", "Status", "Why listed"], [
-            [_e(r.measure), _badge(r.rag), _e(r.exception_reasons)] for r in records(exceptions)])
-            if not exceptions.empty else "<p>No exceptions this quarter.</p>") + "</section>")
-
+    parts.append(_summary_section(review, plan, charts))
     for priority in plan.priorities:
-        rows = review[review["priority_id"] == priority.id].sort_values("sort_order")
-        body = [f'<section class="section" id="priority-{_e(priority.id)}"><h2>{_e(priority.title)}</h2>']
-        for r in records(rows):
-            measure = plan.measure(r.measure_id)
-            figure = go.Figure(spc_figure(charts[charts["measure_id"] == r.measure_id], measure,
-                                          plan.area_name("force"), height=300))
-            figure.update_layout(width=700, title=None)
-            note = notes.loc[r.measure_id] if r.measure_id in notes.index else None
-            commentary = (f'<div class="commentary">{_e(note["text"])}</div><p class="muted">{_e(note["author"])}, '
-                          f'{note["written_at"]:%d %b %Y}</p>' if note is not None else '<p class="muted">No commentary.</p>')
-            body.append(f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>""" + _table(
-                ["Actual", "Target", "Baseline", "Variance", name.split()[-1] + " movement", "Trend", "SPC", "Assurance"],
-                [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit),
-                  MOVEMENT_WORDS[r.movement], term("trend", r.trend).word,
-                  term("spc_variation", r.spc_variation).word, term("spc_assurance", r.spc_assurance).word]]) +
-                figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
-                f"<h4>Commentary</h4>{commentary}</div>")
-        parts.append("".join(body) + "</section>")
+        rows = review.rows[review.rows["priority_id"] == priority.id].sort_values("sort_order")
+        parts.append(f'<section class="section" id="priority-{_e(priority.id)}"><h2>{_e(priority.title)}</h2>'
+                     + "".join(_measure_block(r, plan, review, charts, notes) for r in records(rows)) + "</section>")
+    parts.append(f'<section class="section" id="actions"><h2>Action log</h2>{_action_log(actions, plan, review)}</section>')
 
-    parts.append('<section class="section" id="actions"><h2>Action log</h2>' + (_table(
-        ["No.", "Raised", "Action", "Owner", "Due", "Measures", "Status"],
-        [[str(a.action_id), f"{a.meeting_date:%d %b %Y}", _e(a.text), _e(a.owner), f"{a.due_date:%d %b %Y}",
-          _e(", ".join(a.measures)),
-          ('<span class="overdue">Overdue</span>' if a.state == "overdue" else _e(a.status.title()))
-          + (f"<br><span class='muted'>{_e(a.discharge_note)}</span>" if a.discharge_note else "")]
-         for a in records(actions)]) if not actions.empty else "<p>No actions recorded.</p>") + "</section>")
-
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(plan.title)}: {_e(name)} board pack"
-            f"</title><style>{CSS}{status_css()}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"
-            + "".join(parts) + "</body></html>")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(plan.title)}: "
+            f"{_e(review.quarter_label)} board pack</title><style>{CSS}{status_css()}</style>"
+            f"<script>{plotly.offline.get_plotlyjs()}</script></head><body>" + "".join(parts) + "</body></html>")
 
 
 def chromium() -> str:

@@ -11,9 +11,12 @@ import math
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from metrics import store
-from metrics.periods import GRAINS, PeriodError, parse_month
+from metrics.periods import GRAINS, PeriodError, month_words, parse_month
 from metrics.plan import PlanError, load_plan
+from metrics.vocabulary import term
 
 DEFAULT_CONFIG = "config/targets.yaml"  # as metrics.workspace, which validate does not import
 
@@ -28,9 +31,9 @@ class UsageError(Exception):
 def _import_the_engine() -> None:
     """Every command but validate needs pandas, the engine and the loader: import them only then,
     so validate starts in a fraction of the time."""
-    global STATUS_COLUMNS, Engine, records, FiguresError, load_figures, open_store
+    global STATUS_COLUMNS, Engine, records, fmt, later_figures_note, precision, FiguresError, load_figures, open_store
     from metrics.engine import STATUS_COLUMNS, Engine
-    from metrics.formats import records
+    from metrics.formats import fmt, later_figures_note, precision, records
     from metrics.loading import FiguresError, load_figures
     from metrics.workspace import open_store
 
@@ -166,22 +169,59 @@ def _clean(value):
     return value
 
 
-RAG_WORDS = {"green": "GREEN", "amber": "AMBER", "red": "RED", "no_target": "no target", "no_data": "no data"}
+JSON_COLUMNS = STATUS_COLUMNS + [
+    "variance_baseline", "unit", "direction", "complete", "months_held", "months_expected", "previous_actual",
+    "change_vs_previous", "previous_label", "year_ago_actual", "change_vs_year_ago", "overdue", "spc_rules",
+    "as_of", "area_name", "period_words", "grain_words", "target_words", "tolerance_words", "rag_reason",
+    "baseline_months_held", "baseline_months_expected", "summary", "exception", "watch"]
+NUMBER_COLUMNS = ("actual", "target", "baseline", "variance")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str, width: int) -> str:
+    """Text cut to a column's width, with an ellipsis where it was cut."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _table(frame) -> str:
-    """A scorecard that reads in a 100-column terminal."""
-    lines = [f"{'measure':<29} {'area':<9} {'period':<16} {'actual':>9} {'target':>9} {'status':<9} trend",
-             "-" * 99]
-    for row in records(frame):
-        flag = "*" if not row.complete and _clean(row.actual) is not None else ""
-        lines.append(
-            f"{row.measure_id[:29]:<29} {row.area[:9]:<9} {row.period[:16]:<16} "
-            f"{_number(_clean(row.actual)) + flag:>9} {_number(_clean(row.target)):>9} "
-            f"{RAG_WORDS.get(row.rag, row.rag):<9} {row.trend or '-'}")
-    if (~frame["complete"]).any():
+    """A scorecard that reads in a 100-column terminal: one block per area, every status in words."""
+    lines = []
+    for area_name, rows in frame.groupby("area_name", sort=False):
+        lines += ["", area_name,
+                  f"{'Measure':<26} {'Period':<24} {'Actual':>9} {'Target':>9} {'Status':<12} Direction",
+                  "-" * 99]
+        for row in records(rows):
+            flag = "*" if not row.complete and _clean(row.actual) is not None else ""
+            lines.append(
+                f"{_cell(row.measure, 26):<26} {_cell(row.period_words, 24):<24} "
+                f"{fmt(_clean(row.actual), row.unit) + flag:>9} {fmt(_clean(row.target), row.unit):>9} "
+                f"{term('rag', row.rag).label:<12} {term('trend', row.trend).label}")
+    if (~frame["complete"].astype(bool)).any():
         lines.append("* incomplete period: some months are not yet held, so no status is given")
+    reasons = frame[frame["rag_reason"].notna()]
+    if not reasons.empty:
+        lines.append("Why some measures have no data:")
+        lines += [_cell(f"  {r.measure} ({r.area_name}): {r.rag_reason}", 99) for r in records(reasons)]
     return "\n".join(lines)
+
+
+def _safe_text(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @) gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(frame, plan, raw: bool) -> str:
+    out = frame[STATUS_COLUMNS].copy()
+    if not raw:  # each figure to its measure's precision
+        places = out["measure_id"].map({m.id: precision(m) for m in plan.measures})
+        for column in NUMBER_COLUMNS:
+            out[column] = [round(v, int(p)) if pd.notna(v) else v for v, p in zip(out[column], places)]
+    for column in out.columns:
+        out[column] = out[column].map(_safe_text)
+    return out.to_csv(index=False, lineterminator="\n")
 
 
 def status_command(args) -> int:
@@ -189,24 +229,26 @@ def status_command(args) -> int:
     plan = _plan(args)
     conn = open_store(args.db, plan, read_only=True)
     try:
-        frame = Engine(conn, plan).status(_as_of(args.as_of), args.grain, args.area)
+        engine = Engine(conn, plan)
+        as_of = _as_of(args.as_of)
+        as_of = engine.default_as_of() if as_of is None else as_of
+        frame = engine.status(as_of, args.grain, args.area)
+        later = engine.later_figures(as_of) if as_of is not None else []
     except ValueError as err:
         raise UsageError(str(err)) from None
     finally:
         conn.close()
     if args.format == "csv":
-        frame[STATUS_COLUMNS].to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(_csv(frame, plan, args.raw))
     elif args.format == "json":
-        columns = STATUS_COLUMNS + ["variance_baseline", "unit", "direction", "complete", "months_held",
-                                    "months_expected", "previous_actual", "change_vs_previous",
-                                    "year_ago_actual", "change_vs_year_ago", "overdue", "spc_rules", "as_of"]
-        records = [{k: _clean(v) for k, v in row.items()} for row in frame[columns].to_dict("records")]
-        json.dump(records, sys.stdout, indent=2)
+        rows = [{k: _clean(v) for k, v in row.items()} for row in frame[JSON_COLUMNS].to_dict("records")]
+        json.dump(rows, sys.stdout, indent=2)
         print()
     else:
-        as_of = frame["as_of"].iloc[0] if len(frame) else "-"
-        print(f"{plan.title}: status as of {as_of}")
+        print(f"{plan.title}: status as of {month_words(as_of) if as_of is not None else '-'}")
         print(_table(frame))
+        if later:
+            print(f"Later figures: {later_figures_note(later)} (see them with --as-of).")
     return 0
 
 
@@ -317,10 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(run=load_command)
 
     status = commands.add_parser("status", parents=[common], help="the scorecard")
-    status.add_argument("--as-of", metavar="YYYY-MM", help="month to report (default: the latest held)")
+    status.add_argument("--as-of", metavar="YYYY-MM",
+                        help="month to report (default: the latest month at least half the measures hold)")
     status.add_argument("--grain", choices=GRAINS, help="period to judge at (default: each measure's own)")
     status.add_argument("--area", default="force", metavar="CODE", help="area code, or all (default force)")
     status.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    status.add_argument("--raw", action="store_true", help="CSV figures unrounded (default: the measure's precision)")
     status.set_defaults(run=status_command)
 
     chart = commands.add_parser("chart", parents=[common], help="one measure's SPC points, month by month")

@@ -16,9 +16,12 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from metrics import spc, targets
-from metrics.periods import GRAINS, PREVIOUS_STEP, month_index, month_label, months_in_grain, period_label
+from metrics import spc, targets, vocabulary
+from metrics.formats import band_words
+from metrics.periods import (GRAIN_NAMES, GRAINS, month_index, month_label, month_words, months_in_grain,
+                             period_label, period_words, previous_anchor, range_words, window_sql)
 from metrics.plan import Plan
+from metrics.status_rules import prorate_sql, rag_sql, tolerance_sql, trend_sql
 
 STATUS_COLUMNS = [
     "priority_id", "objective_id", "measure_id", "measure", "area", "grain", "period", "actual",
@@ -36,7 +39,7 @@ PLAN_TABLES = {
         spc_first INTEGER, spc_last INTEGER, spc_screen BOOLEAN, owner VARCHAR, sort_order INTEGER)""",
     "plan_targets": """CREATE TEMP TABLE plan_targets (
         measure_id VARCHAR, seq INTEGER, kind VARCHAR, value DOUBLE, by_month INTEGER, from_month INTEGER,
-        series VARCHAR, area VARCHAR)""",
+        series VARCHAR, area VARCHAR, trajectory VARCHAR, measure VARCHAR)""",
     "plan_areas": """CREATE TEMP TABLE plan_areas (
         area VARCHAR, area_name VARCHAR, area_kind VARCHAR, area_order INTEGER)""",
 }
@@ -52,6 +55,51 @@ ROLL_UP = """CASE m.aggregation
                                ELSE avg(f.value) END
         WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
     END"""
+
+
+def _reason(r, plan: Plan, period: str) -> str | None:
+    """Why a measure the plan gives a target has no status, in words."""
+    if r["rag"] != "no_data":
+        return None
+    if pd.isna(r["actual"]):
+        return f"no figures for {period}"
+    if not r["complete"]:
+        if r["aggregation"] == "last":
+            return f"no figure for {month_words(int(r['period_last_month']))}, the period's last month"
+        return f"figures for {int(r['months_held'])} of {int(r['months_expected'])} months of {period}"
+    measure = plan.measure(r["measure_id"])
+    target = measure.targets[int(r["target_seq"])] if pd.notna(r["target_seq"]) else None
+    why = "the target cannot be worked out: "
+    if target is not None and target.kind == "comparator":
+        return why + f"no {plan.area_name(target.series)} figures for {period}"
+    if target is not None and target.kind == "measure":
+        other = getattr(target, "measure", None)
+        title = next((m.title for m in plan.measures if m.id == other), other)
+        return why + f"no {title} figures for {period}"
+    if measure.baseline is not None and measure.baseline.first is not None:
+        return why + f"no baseline figures for {range_words(measure.baseline.first, measure.baseline.last)}"
+    return why + "no baseline"
+
+
+def add_words(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """The status frame's columns in words, from the vocabulary and the plan: what every view shows."""
+    ysm = plan.year_start_month
+    measures = {m.id: m for m in plan.measures}
+    rows = frame.to_dict("records")
+    frame["period_words"] = [period_words(int(r["anchor"]), r["grain"], ysm) for r in rows]
+    frame["previous_label"] = [period_words(int(r["previous_anchor"]), r["grain"], ysm)
+                               if pd.notna(r["previous_anchor"]) else None for r in rows]
+    frame["grain_words"] = frame["grain"].map(GRAIN_NAMES)
+    frame["target_words"] = [
+        targets.target_words(measures[r["measure_id"]].targets[int(r["target_seq"])], measures[r["measure_id"]], plan)
+        if pd.notna(r["target_seq"]) else None for r in rows]
+    frame["tolerance_words"] = [band_words(measures[r["measure_id"]].tolerance, r["unit"]) for r in rows]
+    frame["rag_reason"] = [_reason(r, plan, w) for r, w in zip(rows, frame["period_words"])]
+    signals = list(zip(frame["rag"], frame["trend"], frame["spc_variation"], frame["spc_assurance"]))
+    frame["summary"] = [vocabulary.summary(*s) for s in signals]
+    frame["exception"] = [vocabulary.is_exception(*s[:3]) for s in signals]
+    frame["watch"] = [vocabulary.is_watch(*s[:3]) for s in signals]
+    return frame
 
 
 def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
@@ -77,11 +125,14 @@ def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     target_rows = [{
         "measure_id": m.id, "seq": i, "kind": t.kind, "value": t.value, "by_month": t.by,
         "from_month": t.start, "series": t.series, "area": t.area,
+        # Per-target trajectory and the `measure` kind's other measure (PLAN branch fields).
+        "trajectory": getattr(t, "trajectory", None), "measure": getattr(t, "measure", None),
     } for m in plan.measures for i, t in enumerate(m.targets)]
     target_frame = pd.DataFrame(target_rows, columns=[
-        "measure_id", "seq", "kind", "value", "by_month", "from_month", "series", "area"]).astype({
+        "measure_id", "seq", "kind", "value", "by_month", "from_month", "series", "area", "trajectory",
+        "measure"]).astype({
         "measure_id": object, "seq": "int64", "kind": object, "value": "Float64", "by_month": "int64",
-        "from_month": "Int64", "series": object, "area": object})
+        "from_month": "Int64", "series": object, "area": object, "trajectory": object, "measure": object})
     areas = pd.DataFrame([{"area": a.code, "area_name": a.name, "area_kind": a.kind, "area_order": i}
                           for i, a in enumerate(plan.areas)])
     return {"plan_measures": measures, "plan_targets": target_frame, "plan_areas": areas}
@@ -134,8 +185,26 @@ class Engine:
     # --- what months there are ---------------------------------------------------------------
 
     def latest_month(self) -> int | None:
-        """The latest month with any figure: the default as-of month."""
+        """The latest month with any figure."""
         return self.conn.execute("SELECT max(month) FROM figures").fetchone()[0]
+
+    def _measures_per_month(self, where: str = "", params: list | None = None) -> list[tuple[int, int]]:
+        return self.conn.execute(f"""SELECT month, count(DISTINCT measure_id) FROM figures
+            WHERE list_contains(?, measure_id) {where} GROUP BY month ORDER BY month""",
+                                 [self.plan.measure_ids, *(params or [])]).fetchall()
+
+    def default_as_of(self) -> int | None:
+        """The latest month in which at least half of the measures that have figures hold one, so
+        two measures loaded early for a new month do not turn the rest to "no data"."""
+        return self.conn.execute("""
+            WITH held AS (SELECT measure_id, month FROM figures WHERE list_contains(?, measure_id)),
+                 per_month AS (SELECT month, count(DISTINCT measure_id) AS n FROM held GROUP BY month)
+            SELECT max(month) FROM per_month
+            WHERE 2 * n >= (SELECT count(DISTINCT measure_id) FROM held)""", [self.plan.measure_ids]).fetchone()[0]
+
+    def later_figures(self, as_of: int) -> list[tuple[int, int]]:
+        """(month, number of measures with a figure that month) for months after as_of, oldest first."""
+        return [(int(m), int(n)) for m, n in self._measures_per_month("AND month > ?", [as_of])]
 
     def months(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT month FROM figures ORDER BY month").fetchall()]
@@ -145,14 +214,16 @@ class Engine:
     def _scope(self, cur, area: str | None) -> None:
         """Table `scope`: the (measure, area) pairs to report. `all` means the force and every
         area holding figures for the measure; comparator series are not reported as areas."""
+        # A measure with no figures at all for an area is not reported there; the force always is.
+        # `all` is the force and its districts: comparators and peer forces are never mixed in.
+        cur.execute("CREATE OR REPLACE TEMP TABLE held AS SELECT DISTINCT measure_id, area FROM figures")
+        held = "EXISTS (SELECT 1 FROM held h WHERE h.measure_id = m.measure_id AND h.area = a.area)"
         if area in (None, "force"):
             where = "a.area = 'force'"
         elif area == "all":
-            cur.execute("CREATE OR REPLACE TEMP TABLE held AS SELECT DISTINCT measure_id, area FROM figures")
-            where = ("a.area = 'force' OR (a.area_kind <> 'comparator' AND EXISTS "
-                     "(SELECT 1 FROM held h WHERE h.measure_id = m.measure_id AND h.area = a.area))")
+            where = f"a.area = 'force' OR (a.area_kind = 'district' AND {held})"
         else:
-            where = "a.area = $area"
+            where = f"a.area = $area AND (a.area = 'force' OR {held})"
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE scope AS
             SELECT m.measure_id, a.area, true AS reported FROM plan_measures m, plan_areas a
             WHERE ({where}) AND m.measure_id IN (SELECT measure_id FROM anchors)""",
@@ -165,22 +236,23 @@ class Engine:
 
     def _windows(self, cur) -> None:
         """Table `windows`: for each anchor, the first and last month of its grain's period."""
-        cur.execute("""CREATE OR REPLACE TEMP TABLE windows AS
+        first, last = window_sql("anchor", "grain", self.plan.year_start_month)  # periods.py's rule
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE windows AS
             SELECT *, last_month - first_month + 1 AS months_expected FROM (
-              SELECT an.*,
-                CASE an.grain WHEN 'month' THEN anchor WHEN 'quarter' THEN anchor - pos % 3
-                              WHEN 'rolling12' THEN anchor - 11 ELSE anchor - pos END AS first_month,
-                CASE an.grain WHEN 'quarter' THEN anchor - pos % 3 + 2 WHEN 'year' THEN anchor - pos + 11
-                              ELSE anchor END AS last_month
-              FROM (SELECT *, ((anchor - ($ysm - 1)) % 12 + 12) % 12 AS pos FROM anchors) an)""",
-                    {"ysm": self.plan.year_start_month})
+              SELECT an.*, {first} AS first_month, {last} AS last_month FROM anchors an)""")
 
     def _actuals(self, cur) -> None:
-        """Table `actuals`: each window's figures rolled up with the measure's aggregation."""
+        """Table `actuals`: each window's figures rolled up with the measure's aggregation.
+
+        A period is complete when every month is held; a stock (`last`) when its last month is.
+        """
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE actuals AS
             SELECT w.measure_id, s.area, s.reported, w.kind, w.anchor, w.grain, w.first_month, w.last_month,
                    w.months_expected, count(f.month) AS months_held,
-                   {ROLL_UP} AS actual
+                   {ROLL_UP} AS actual,
+                   CASE WHEN m.aggregation = 'last'
+                        THEN coalesce(bool_or(f.month = w.last_month AND f.value IS NOT NULL), false)
+                        ELSE count(f.month) = w.months_expected END AS complete
             FROM windows w
             JOIN scope s ON s.measure_id = w.measure_id
             JOIN plan_measures m ON m.measure_id = w.measure_id
@@ -193,7 +265,8 @@ class Engine:
         """Table `baselines`: each measure and area's baseline, at the grain its targets are stated.
 
         A published value is the force's; other areas use their own figures over the baseline
-        period, and only when every month of it is held.
+        period. Where months are missing it is worked out from the months held, sums scaled up
+        (11 months' sum * 12/11), and the months held and expected are kept to say so.
         """
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE baselines AS
             WITH computed AS (
@@ -206,8 +279,12 @@ class Engine:
               GROUP BY s.measure_id, s.area, m.aggregation, m.scale)
             SELECT s.measure_id, s.area, m.baseline_last,
                    coalesce(m.baseline_last - m.baseline_first + 1, m.native_months) AS baseline_months,
-                   CASE WHEN s.area = 'force' AND m.baseline_value IS NOT NULL THEN m.baseline_value
-                        WHEN c.months_held = m.baseline_last - m.baseline_first + 1 THEN c.value END AS baseline_raw,
+                   s.area = 'force' AND m.baseline_value IS NOT NULL AS published,
+                   CASE WHEN NOT published AND c.months_held > 0 THEN c.months_held END AS baseline_months_held,
+                   CASE WHEN baseline_months_held IS NOT NULL THEN baseline_months END AS baseline_months_expected,
+                   CASE WHEN published THEN m.baseline_value
+                        WHEN m.aggregation = 'sum' THEN c.value * baseline_months_expected / baseline_months_held
+                        ELSE c.value END AS baseline_raw,
                    CASE WHEN m.aggregation = 'sum'
                         THEN baseline_raw * m.native_months / baseline_months
                         ELSE baseline_raw END AS baseline_native
@@ -216,19 +293,34 @@ class Engine:
 
     def _targets(self, cur) -> None:
         """Tables `target_values` (every plan target as a number) and `resolved` (the one in force)."""
+        # The `measure` kind: the other measure's figures for the same area and period, rolled up
+        # with that measure's own aggregation (m is the other measure inside ROLL_UP).
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE measure_actuals AS
+            SELECT a.measure_id, a.area, a.kind, a.anchor, t.seq, {ROLL_UP} AS actual
+            FROM actuals a
+            JOIN plan_targets t ON t.measure_id = a.measure_id AND t.kind = 'measure'
+            JOIN plan_measures m ON m.measure_id = t.measure
+            LEFT JOIN figures f ON f.measure_id = t.measure AND f.area = a.area
+                 AND f.month BETWEEN a.first_month AND least(a.last_month, a.anchor)
+            WHERE a.reported
+            GROUP BY a.measure_id, a.area, a.kind, a.anchor, t.seq, m.aggregation, m.scale""")
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE target_values AS
             SELECT a.measure_id, a.area, a.kind AS anchor_kind, a.anchor, t.seq, t.kind, t.by_month,
-                   {targets.target_value_sql()} AS native_value
+                   t.trajectory, {targets.target_value_sql()} AS native_value
             FROM actuals a
             JOIN plan_measures m ON m.measure_id = a.measure_id
             JOIN plan_targets t ON t.measure_id = a.measure_id
             LEFT JOIN baselines b ON b.measure_id = a.measure_id AND b.area = a.area
             LEFT JOIN actuals c ON c.measure_id = a.measure_id AND c.area = t.series
                  AND c.kind = a.kind AND c.anchor = a.anchor
+            LEFT JOIN measure_actuals mt ON mt.measure_id = a.measure_id AND mt.area = a.area
+                 AND mt.kind = a.kind AND mt.anchor = a.anchor AND mt.seq = t.seq
             WHERE a.reported AND {targets.applies_to_area_sql()}
               AND (t.from_month IS NULL OR t.from_month <= a.last_month)""")
         # In force: the earliest target due on or after the period's end; after the last, the last.
-        # A linear trajectory moves by month from the previous milestone (or the baseline).
+        # A linear trajectory moves by month from the previous milestone (or the baseline); the
+        # trajectory is the next milestone's own, else the measure's. Figures from another series
+        # or measure are already the period's expected value: they never interpolate.
         cur.execute("""CREATE OR REPLACE TEMP TABLE resolved AS
             WITH sides AS (
               SELECT a.measure_id, a.area, a.kind, a.anchor,
@@ -237,17 +329,22 @@ class Engine:
                      arg_min(tv.kind, tv.by_month) FILTER (WHERE tv.by_month >= a.last_month) AS next_kind,
                      max(tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_by,
                      arg_max(tv.native_value, tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_value,
-                     arg_max(tv.kind, tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_kind
+                     arg_max(tv.kind, tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_kind,
+                     arg_min(tv.trajectory, tv.by_month) FILTER (WHERE tv.by_month >= a.last_month) AS next_trajectory,
+                     arg_min(tv.seq, tv.by_month) FILTER (WHERE tv.by_month >= a.last_month) AS next_seq,
+                     arg_max(tv.seq, tv.by_month) FILTER (WHERE tv.by_month < a.last_month) AS prev_seq
               FROM actuals a
               JOIN target_values tv ON tv.measure_id = a.measure_id AND tv.area = a.area
                    AND tv.anchor_kind = a.kind AND tv.anchor = a.anchor
               GROUP BY a.measure_id, a.area, a.kind, a.anchor)
             SELECT sides.*, CAST(coalesce(next_kind, prev_kind) AS VARCHAR) AS target_kind,
+              coalesce(next_seq, prev_seq) AS target_seq,
+              coalesce(next_trajectory, m.trajectory) = 'linear' AND next_kind NOT IN ('comparator', 'measure') AS linear,
               CASE
                 WHEN next_by IS NULL THEN prev_value
-                WHEN m.trajectory = 'linear' AND next_kind <> 'comparator' AND prev_by IS NOT NULL
+                WHEN linear AND prev_by IS NOT NULL
                   THEN prev_value + (next_value - prev_value) * (a.last_month - prev_by) / (next_by - prev_by)
-                WHEN m.trajectory = 'linear' AND next_kind <> 'comparator' AND b.baseline_native IS NOT NULL
+                WHEN linear AND b.baseline_native IS NOT NULL
                      AND b.baseline_last < a.last_month AND b.baseline_last < next_by
                   THEN b.baseline_native + (next_value - b.baseline_native)
                        * (a.last_month - b.baseline_last) / (next_by - b.baseline_last)
@@ -291,21 +388,21 @@ class Engine:
         rows = []
         for m in self.plan.measures:
             g = grain or m.assess_on
-            rows += [(m.id, "current", as_of, g), (m.id, "previous", as_of - PREVIOUS_STEP[g], g),
+            rows += [(m.id, "current", as_of, g), (m.id, "previous", previous_anchor(as_of, g), g),
                      (m.id, "year_ago", as_of - 12, g), (m.id, "spc_month", as_of, "month")]
         return pd.DataFrame(rows, columns=["measure_id", "kind", "anchor", "grain"])
 
     # --- the scorecard -----------------------------------------------------------------------
 
     def status(self, as_of: int | None = None, grain: str | None = None, area: str | None = "force") -> pd.DataFrame:
-        """Every measure's status for the as-of month (default: the latest month held), at the grain
+        """Every measure's status for the as-of month (default: `default_as_of`), at the grain
         given or, without one, each measure at its own `assess_on` grain."""
         if grain is not None and grain not in GRAINS:
             raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
         if area not in (None, "all") and area not in self.plan.area_codes:
             raise ValueError(f"unknown area {area!r}: use one of {', '.join(self.plan.area_codes)} or all")
         if as_of is None:
-            as_of = self.latest_month()
+            as_of = self.default_as_of()
         if as_of is None:  # nothing loaded yet: report the current month, all "no data"
             today = dt.date.today()
             as_of = month_index(today.year, today.month)
@@ -319,7 +416,7 @@ class Engine:
         frame["period"] = [period_label(as_of, g, ysm) for g in frame["grain"]]
         frame["last_data_period"] = frame["last_month"].map(lambda m: month_label(int(m)) if pd.notna(m) else None)
         frame["as_of"] = month_label(as_of)
-        return frame
+        return add_words(frame, self.plan)
 
     # --- one measure's chart -----------------------------------------------------------------
 
@@ -351,17 +448,17 @@ class Engine:
 
 
 # Target, tolerance and baseline at the reported grain: sums are pro-rated by months.
-_PRORATE = ("CASE WHEN m.aggregation = 'sum' AND coalesce(r.target_kind, '') <> 'comparator' "
-            "THEN a.months_expected::DOUBLE / m.native_months ELSE 1 END")
-_BASELINE_PRORATE = "CASE WHEN m.aggregation = 'sum' THEN a.months_expected::DOUBLE / m.native_months ELSE 1 END"
+_PRORATE = prorate_sql("m.aggregation", "a.months_expected", "m.native_months", "r.target_kind")
+_BASELINE_PRORATE = prorate_sql("m.aggregation", "a.months_expected", "m.native_months")
 
 STATUS_SQL = f"""
 WITH cur AS MATERIALIZED (
-  SELECT a.*, r.target_native * {_PRORATE} AS target, r.target_kind,
+  SELECT a.*, r.target_native * {_PRORATE} AS target, r.target_kind, r.target_seq,
+         r.measure_id IS NOT NULL AS has_target,
          b.baseline_native * {_BASELINE_PRORATE} AS baseline,
-         CASE WHEN m.tolerance_is_percent THEN abs(r.target_native * {_PRORATE}) * m.tolerance_value / 100
-              ELSE m.tolerance_value * {_PRORATE} END AS tolerance,
-         a.months_held = a.months_expected AS complete
+         b.baseline_months_held, b.baseline_months_expected,
+         {tolerance_sql("r.target_native * " + _PRORATE, "m.tolerance_value", "m.tolerance_is_percent", _PRORATE)}
+           AS tolerance
   FROM actuals a
   JOIN plan_measures m USING (measure_id)
   LEFT JOIN resolved r USING (measure_id, area, kind, anchor)
@@ -375,26 +472,20 @@ SELECT m.priority_id, m.objective_id, c.measure_id, m.title AS measure, c.area, 
        c.actual, c.target, c.baseline,
        c.actual - c.target AS variance,
        c.actual - c.baseline AS variance_baseline,
-       CASE WHEN m.direction = 'neutral' OR c.target IS NULL THEN 'no_target'
-            WHEN c.actual IS NULL OR NOT c.complete THEN 'no_data'
-            WHEN round(CASE m.direction WHEN 'higher' THEN c.actual - c.target ELSE c.target - c.actual END, 9) >= 0 THEN 'green'
-            WHEN round(CASE m.direction WHEN 'higher' THEN c.target - c.actual ELSE c.actual - c.target END - c.tolerance, 9) <= 0 THEN 'amber'
-            ELSE 'red' END AS rag,
-       CASE WHEN c.actual IS NULL OR y.actual IS NULL OR NOT c.complete OR y.months_held < y.months_expected THEN NULL
-            WHEN c.actual = y.actual OR abs(c.actual - y.actual) < CASE
-                   WHEN m.stable_value IS NULL THEN 0.01 * abs(y.actual)
-                   WHEN m.stable_is_percent THEN m.stable_value / 100 * abs(y.actual)
-                   ELSE m.stable_value END THEN 'stable'
-            WHEN m.direction = 'neutral' THEN CASE WHEN c.actual > y.actual THEN 'up' ELSE 'down' END
-            WHEN (m.direction = 'higher') = (c.actual > y.actual) THEN 'improving'
-            ELSE 'deteriorating' END AS trend,
+       {rag_sql("c.actual", "c.target", "c.tolerance", "m.direction", "c.complete", "c.has_target")} AS rag,
+       {trend_sql("c.actual", "y.actual", "m.direction", "m.stable_value", "m.stable_is_percent",
+                  "c.complete AND y.complete")} AS trend,
        {spc.variation_sql()} AS spc_variation,
        {spc.assurance_sql('sm.target')} AS spc_assurance,
        l.last_month,
        -- beyond the spec's columns: what the screens and the JSON need
        m.unit, m.direction, m.aggregation, m.assess_on, m.owner, m.sort_order,
-       c.complete, c.months_held, c.months_expected, c.tolerance, c.target_kind,
+       c.complete, c.months_held, c.months_expected, c.tolerance, c.target_kind, c.target_seq, c.has_target,
+       c.first_month, c.last_month AS period_last_month, c.anchor,
+       c.baseline_months_held, c.baseline_months_expected,
+       m.stable_value, m.stable_is_percent,
        p.actual AS previous_actual, c.actual - p.actual AS change_vs_previous,
+       p.anchor AS previous_anchor, p.complete AS previous_complete,
        y.actual AS year_ago_actual, c.actual - y.actual AS change_vs_year_ago,
        coalesce(l.last_month < $as_of, true) AS overdue,
        s.x AS latest_point, s.mean AS spc_mean, s.lower_limit AS spc_lower_limit,

@@ -34,3 +34,62 @@ def records(frame) -> list[SimpleNamespace]:
     """A DataFrame's rows as objects with attributes (row.measure_id): much faster than
     DataFrame.itertuples, which matters when a page draws every measure."""
     return [SimpleNamespace(**row) for row in frame.to_dict("records")]
+
+
+# Decimal places a figure of each unit is given to (the CSV, the words): the measure's precision.
+PRECISION = {"percent": 1, "count": 0, "hours": 1, "seconds": 0, "rate": 2, "currency": 0, "ratio": 2}
+UNIT_WORDS = {"hours": ("hour", "hours"), "seconds": ("second", "seconds"), "percent": ("point", "points")}
+
+
+def precision(measure) -> int:
+    """A measure's decimal places: the plan's `precision` if it has one, else its unit's."""
+    given = getattr(measure, "precision", None)
+    return int(given) if given is not None else PRECISION.get(getattr(measure, "unit", ""), 1)
+
+
+def _plain(value: float, places: int) -> str:
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def figure(value, unit: str = "") -> str:
+    """A figure inside a sentence: '90%', '8,399', '£1.9m', '64 hours'; '–' when missing."""
+    if missing(value):
+        return "–"
+    places = PRECISION.get(unit, 1)
+    if unit == "percent":
+        return f"{_plain(value, places)}%"
+    if unit == "currency":
+        return f"£{_plain(value / 1e6, 2)}m" if abs(value) >= 1e6 else f"£{_plain(value, 0)}"
+    if unit in ("hours", "seconds"):
+        one, many = UNIT_WORDS[unit]
+        return f"{_plain(value, places)} {one if value == 1 else many}"
+    return _plain(value, places)
+
+
+def amount(value: float, unit: str) -> str:
+    """A difference in the measure's units: '2 points' for a percent, '5 hours', '50'."""
+    if unit == "percent":
+        one, many = UNIT_WORDS[unit]
+        return f"{_plain(value, 1)} {one if value == 1 else many}"
+    return figure(value, unit)
+
+
+def band_words(band, unit: str) -> str:
+    """A tolerance or stable band with its unit: '5% of the target', '2 points', '1.5 hours'."""
+    if band is None:
+        return "–"
+    if band.is_percent:
+        return f"{band.value:g}% of the target"
+    return amount(band.value, unit)
+
+
+def later_figures_note(later: list[tuple[int, int]]) -> str:
+    """'3 measures have figures for April 2009': months after the as-of month that some measures hold."""
+    from metrics.periods import month_words
+    return "; ".join(f"{n} measure{' has' if n == 1 else 's have'} figures for {month_words(m)}" for m, n in later)
+
+
+def uk_date(day) -> str:
+    """'1 December 2026': a day as people in the UK write it."""
+    return f"{day.day} {day:%B %Y}"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import store
-from metrics.periods import PeriodError, month_index, month_label, parse_month
+from metrics.periods import PeriodError, month_index, month_label, month_words, parse_month
 from metrics.plan import Plan
 from metrics.readers import excel, police_uk
 
@@ -345,15 +345,6 @@ def _stage_periods(conn, source: str = "rows") -> None:
 def _short(text: str, limit: int = 80) -> str:
     """SQL for a cell quoted in a reason: a pasted essay is cut, so one problem stays one line."""
     return f"CASE WHEN length({text}) > {limit} THEN left({text}, {limit - 3}) || '...' ELSE {text} END"
-
-
-def month_words(index: int) -> str:
-    """'April 2009': a month as a person writes it."""
-    return f"{MONTHS[index % 12]} {index // 12}"
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 
 
 def current_month() -> int:

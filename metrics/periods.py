@@ -9,15 +9,19 @@ import datetime as dt
 import re
 
 GRAINS = ("month", "quarter", "ytd", "rolling12", "year")
-GRAIN_NAMES = {
+GRAIN_NAMES = {  # grains in words
     "month": "Month",
     "quarter": "Financial quarter",
     "ytd": "Year to date",
     "rolling12": "Rolling 12 months",
     "year": "Financial year",
 }
-# How far back "the previous period" is, in months, for each grain.
-PREVIOUS_STEP = {"month": 1, "quarter": 3, "ytd": 1, "rolling12": 1, "year": 12}
+# How far back "the previous period" is, in months, for each grain. Like with like: the previous
+# period always has the same length. At year to date that is the same months of the year before
+# (April to December 2007 beside April to December 2008); a rolling 12 months moves on one month.
+PREVIOUS_STEP = {"month": 1, "quarter": 3, "ytd": 12, "rolling12": 1, "year": 12}
+MONTH_WORDS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December"]
 
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T]00:00(?::00)?)?$")
@@ -40,6 +44,20 @@ def month_label(index: int) -> str:
 def month_name(index: int) -> str:
     """'Dec 2006' style label for a month index."""
     return f"{MONTH_NAMES[index % 12].title()} {index // 12}"
+
+
+def month_words(index: int) -> str:
+    """'March 2009': a month as a board member writes it."""
+    return f"{MONTH_WORDS[index % 12]} {index // 12}"
+
+
+def range_words(first: int, last: int) -> str:
+    """'March 2009', 'January to March 2009', 'April 2008 to March 2009'."""
+    if first == last:
+        return month_words(first)
+    if first // 12 == last // 12:
+        return f"{MONTH_WORDS[first % 12]} to {month_words(last)}"
+    return f"{month_words(first)} to {month_words(last)}"
 
 
 def parse_month(text) -> int:
@@ -135,6 +153,28 @@ def period_label(anchor: int, grain: str, year_start_month: int = 4) -> str:
     if grain == "year":
         return financial_year_label(anchor, year_start_month)
     return f"{month_label(first)}..{month_label(last)}"
+
+
+def period_words(anchor: int, grain: str, year_start_month: int = 4) -> str:
+    """The period in words: 'March 2009', 'January to March 2009', 'April 2008 to March 2009'."""
+    return range_words(*period_window(anchor, grain, year_start_month))
+
+
+def previous_anchor(anchor: int, grain: str) -> int:
+    """The anchor of the period compared with: the previous period of the same length."""
+    return anchor - PREVIOUS_STEP[grain]
+
+
+def window_sql(anchor: str, grain: str, year_start_month: int) -> tuple[str, str]:
+    """period_window as two DuckDB expressions (first month, last month) over columns `anchor` and
+    `grain`, so the engine's windows are this module's, for every grain at once."""
+    pos = f"((({anchor}) - {year_start_month - 1}) % 12 + 12) % 12"
+    first = (f"CASE {grain} WHEN 'month' THEN {anchor} WHEN 'quarter' THEN {anchor} - {pos} % 3 "
+             f"WHEN 'rolling12' THEN {anchor} - 11 WHEN 'ytd' THEN {anchor} - {pos} "
+             f"WHEN 'year' THEN {anchor} - {pos} END")
+    last = (f"CASE {grain} WHEN 'quarter' THEN {anchor} - {pos} % 3 + 2 WHEN 'year' THEN {anchor} - {pos} + 11 "
+            f"WHEN 'month' THEN {anchor} WHEN 'ytd' THEN {anchor} WHEN 'rolling12' THEN {anchor} END")
+    return first, last
 
 
 def months_in_grain(grain: str) -> int:

@@ -103,3 +103,32 @@ def action_log(conn, on: dt.date | None = None, include_discharged: bool = True)
         frame = frame[frame["status"] == "open"]
     frame["state"] = ["overdue" if o else s for o, s in zip(frame["overdue"], frame["status"])]
     return frame.reset_index(drop=True)
+
+
+def quarter_actions(conn, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
+    """The action log for a quarter's pack: actions open at the quarter's end and those discharged
+    during it; none raised after it. `state` is the action's state on the quarter's last day
+    (open, overdue or discharged); `discharged_on` the day it was discharged, if it was."""
+    frame = conn.execute("""
+        WITH latest AS (
+          SELECT * FROM actions QUALIFY row_number() OVER (PARTITION BY action_id ORDER BY version DESC) = 1),
+        discharged AS (
+          SELECT action_id, min(edited_at)::DATE AS discharged_on FROM actions
+          WHERE status = 'discharged' GROUP BY action_id)
+        SELECT l.action_id, l.meeting_date, l.text, l.owner, l.due_date, l.measures, l.status, l.discharge_note,
+               CASE WHEN l.status = 'discharged' THEN d.discharged_on END AS discharged_on
+        FROM latest l LEFT JOIN discharged d USING (action_id)
+        WHERE l.meeting_date <= $last
+          AND (l.status = 'open' OR d.discharged_on >= $first)
+        ORDER BY l.due_date, l.action_id""", {"first": first_day, "last": last_day}).df()
+    frame["discharged_on"] = [d.date() if hasattr(d, "date") else d for d in pd.to_datetime(frame["discharged_on"])]
+    frame["due_date"] = [d.date() for d in pd.to_datetime(frame["due_date"])]
+    frame["meeting_date"] = [d.date() for d in pd.to_datetime(frame["meeting_date"])]
+    frame["state"] = [_state_on(last_day, on, due) for on, due in zip(frame["discharged_on"], frame["due_date"])]
+    return frame
+
+
+def _state_on(day: dt.date, discharged_on, due: dt.date) -> str:
+    if discharged_on is not None and not pd.isna(discharged_on) and discharged_on <= day:
+        return "discharged"
+    return "overdue" if due < day else "open"

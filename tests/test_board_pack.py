@@ -65,3 +65,65 @@ def test_the_html_pack_renders_in_the_browser_without_errors(sample_store, tmp_p
     assert "<script>alert('x')</script>" in browser.find_element(By.TAG_NAME, "body").text
     assert browser.execute_script("return document.querySelectorAll('b').length") == 0
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+# --- the pack reads in words: the quarter's actions, targets, baselines, exceptions ------------
+
+import datetime as dt  # noqa: E402
+import re  # noqa: E402
+
+from conftest import CRIME_MEASURE, figures_file, monthly, plan_with  # noqa: E402
+from metrics.board_pack import build_pack  # noqa: E402
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees: the page without scripts, styles and tags."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<div class=\"plotly-graph-div\".*?</div>", " ", page, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def add_action(conn, action_id, meeting, text, due, status="open", note=None, edited="2009-01-05"):
+    conn.execute("INSERT INTO actions VALUES (?, 1, ?, ?, 'DCC', ?, ?, ?, ?, 'Board', ?)",
+                 [action_id, meeting, text, due, ["calls_999_10s"], status, note, edited])
+
+
+def test_the_action_log_is_the_quarters_open_and_discharged_actions(sample_store, tmp_path):
+    import shutil
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(sample_store, db)
+    conn = store.connect(db)
+    add_action(conn, 101, "2008-10-01", "Discharged last quarter", "2008-12-01", "discharged", "Done", "2008-11-20")
+    add_action(conn, 102, "2008-10-01", "Discharged this quarter", "2009-02-01", "discharged", "Reported", "2009-02-10")
+    add_action(conn, 103, "2009-05-12", "Raised after the quarter", "2009-09-01")
+    add_action(conn, 104, "2009-02-01", "Open, due after the quarter", "2009-06-01")
+    page = build_pack(conn, load_plan(ROOT / "config" / "targets.yaml"), QUARTER_END, today=dt.date(2009, 4, 20))
+    conn.close()
+    log = visible_text(page.split('id="actions"')[1])
+    assert "Discharged this quarter" in log and "Discharged 10 February 2009" in log
+    assert "Open, due after the quarter" in log and "Report on 101 call abandonment" in log
+    assert "Discharged last quarter" not in log and "Raised after the quarter" not in log
+    assert "999 calls answered within 10 seconds" in log and "calls_999_10s" not in log   # titles, not ids
+    text = visible_text(page)
+    assert not re.search(r"\b(nan|None|NaN)\b", text)
+
+
+def test_the_pack_states_targets_in_words_and_a_baseline_from_fewer_months(tmp_path, fresh_store):
+    plan = plan_with(tmp_path, CRIME_MEASURE)
+    rows = monthly("crimes", "2003-05", [100] * 11) + monthly("crimes", "2007-04", [90] * 24)
+    load_figures(fresh_store, plan, figures_file(tmp_path, rows))
+    text = visible_text(build_pack(fresh_store, plan, QUARTER_END, today=dt.date(2009, 4, 20)))
+    assert "Target: 15% below the 2003/04 baseline by March 2008; tolerance 2% of the target." in text
+    assert "Baseline from 11 of 12 months." in text
+    assert "2008/09 Q4 (January to March 2009)" in text and "Figures to March 2009" in text
+
+
+def test_exceptions_have_small_charts_and_the_watch_list_none(sample_store):
+    conn = store.connect(sample_store, read_only=True)
+    page = build_pack(conn, load_plan(ROOT / "config" / "targets.yaml"), QUARTER_END, today=dt.date(2009, 4, 20))
+    conn.close()
+    summary = page.split('id="summary"')[1].split('class="section"')[0]
+    exceptions, watch = summary.split("<h3>Watch list</h3>")
+    assert exceptions.count('class="exception"') == exceptions.count("plotly-graph-div") > 0
+    assert '"height":125' in exceptions.replace(" ", "")
+    assert "plotly-graph-div" not in watch and "Switchboard calls answered within 15 seconds" in watch

@@ -64,7 +64,7 @@ def test_load_then_status_end_to_end(tmp_path, plan_file):
 
     table_view = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06")
     assert all(len(line) <= 100 for line in table_view.stdout.splitlines())
-    assert "RED" in table_view.stdout
+    assert "✗ Red" in table_view.stdout and "999 calls answered within… June 2006" in table_view.stdout
 
 
 def test_a_bad_file_exits_2_names_every_problem_and_loads_nothing(tmp_path, plan_file):
@@ -99,8 +99,8 @@ def test_status_on_a_fresh_checkout_shows_the_sample_scorecard(tmp_path):
     result = subprocess.run([sys.executable, "-m", "metrics", "status"], cwd=checkout, capture_output=True, text=True,
                             timeout=120, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
-    assert "Policing Kent 2006/09: status as of 2009-03" in result.stdout
-    assert "calls_999_10s" in result.stdout
+    assert "Policing Kent 2006/09: status as of March 2009" in result.stdout
+    assert "999 calls answered within" in result.stdout and "calls_999_10s" not in result.stdout   # titles, not ids
 
 
 def test_every_subcommand_has_help_and_is_in_the_readme():
@@ -133,7 +133,7 @@ def test_status_for_every_area_and_one_area(tmp_path, plan_file):
     every = json.loads(run("status", "--config", plan_file, "--db", db, "--area", "all", "--format", "json").stdout)
     assert {(r["measure_id"], r["area"]) for r in every if r["measure_id"] == "crimes"} == {("crimes", "force"), ("crimes", "north")}
     north = json.loads(run("status", "--config", plan_file, "--db", db, "--area", "north", "--format", "json").stdout)
-    assert {r["area"] for r in north} == {"north"} and len(north) == 4
+    assert {r["area"] for r in north} == {"north"} and len(north) == 1   # only crimes is held for North
     unknown = run("status", "--config", plan_file, "--db", db, "--area", "atlantis")
     assert unknown.returncode == 2 and "unknown area 'atlantis'" in unknown.stderr
 
@@ -157,3 +157,74 @@ def test_export_writes_an_html_board_pack(tmp_path, plan_file):
     assert "2006/07 Q1" in page and "999 calls answered within 10 seconds" in page and "Action log" in page
     wrong = run("export", "--config", plan_file, "--db", db, "--out", tmp_path / "pack.docx")
     assert wrong.returncode == 2 and "must end in .html or .pdf" in wrong.stderr
+
+
+# --- status in words, safe CSV, like with like, later figures (in-process) ---------------------
+
+from metrics.cli import main  # noqa: E402
+
+
+def status_of_cli(capsys, *args):
+    capsys.readouterr()
+    code = main(["status", *map(str, args)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def loaded(tmp_path, plan_file, rows):
+    db = tmp_path / "store.duckdb"
+    assert main(["load", str(figures_file(tmp_path, rows)), "--config", str(plan_file), "--db", str(db)]) == 0
+    return ["--config", plan_file, "--db", db]
+
+
+def test_csv_neutralises_text_a_spreadsheet_would_run_as_a_formula(tmp_path, plan_file, capsys):
+    plan_file.write_text(plan_file.read_text().replace("title: Crimes recorded", 'title: "=HYPERLINK(1)"')
+                         .replace("title: Domestic abuse reported", 'title: "@SUM(1)"'))
+    common = loaded(tmp_path, plan_file, monthly("crimes", "2003-04", [100] * 12) + monthly("crimes", "2006-04", [90]))
+    table = list(csv.DictReader(io.StringIO(status_of_cli(capsys, *common, "--as-of", "2006-04", "--format", "csv"))))
+    titles = {r["measure_id"]: r["measure"] for r in table}
+    assert titles["crimes"] == "'=HYPERLINK(1)" and titles["domestic_abuse"] == "'@SUM(1)"
+    assert titles["calls_999_10s"] == "999 calls answered within 10 seconds"
+
+
+def test_csv_rounds_to_the_measures_precision_unless_raw(tmp_path, plan_file, capsys):
+    common = loaded(tmp_path, plan_file, monthly("calls_999_10s", "2006-04", [(950, 1000), (890, 1000), (871, 1000)]))
+    args = [*common, "--as-of", "2006-06", "--grain", "quarter", "--format", "csv"]
+    rounded = next(r for r in csv.DictReader(io.StringIO(status_of_cli(capsys, *args))) if r["measure_id"] == "calls_999_10s")
+    assert rounded["actual"] == "90.4" and rounded["variance"] == "0.4"         # 2,711 of 3,000 to one place
+    raw = next(r for r in csv.DictReader(io.StringIO(status_of_cli(capsys, *args, "--raw"))) if r["measure_id"] == "calls_999_10s")
+    assert float(raw["actual"]) == 100 * 2711 / 3000 and raw["actual"] != "90.4"
+
+
+def test_json_at_year_to_date_compares_the_same_months_of_last_year(tmp_path, plan_file, capsys):
+    common = loaded(tmp_path, plan_file, monthly("sickness_hours", "2005-04", [5] * 12 + [6] * 9))
+    rows = json.loads(status_of_cli(capsys, *common, "--as-of", "2006-12", "--grain", "ytd", "--format", "json"))
+    row = next(r for r in rows if r["measure_id"] == "sickness_hours")
+    assert row["actual"] == 54 and row["previous_actual"] == row["year_ago_actual"] == 45
+    assert row["previous_label"] == "April to December 2005" and row["period_words"] == "April to December 2006"
+    assert row["grain_words"] == "Year to date" and row["target_words"] == "no more than 64 hours by March 2007"
+    assert row["target"] == 48 and row["rag"] == "red"          # 64 a year is 48 for nine months; 54 is beyond 2.4
+    assert row["summary"].startswith("Off target and worse than last year")
+
+
+def test_the_table_opens_on_the_month_most_measures_hold_and_says_what_is_later(tmp_path, plan_file, capsys):
+    rows = (monthly("calls_999_10s", "2009-01", [(95, 100)] * 3) + monthly("sickness_hours", "2009-01", [5] * 3)
+            + monthly("crimes", "2009-01", [80] * 3) + monthly("domestic_abuse", "2009-01", [40] * 3)
+            + monthly("crimes", "2009-04", [70]))                                 # one measure for April
+    out = status_of_cli(capsys, *loaded(tmp_path, plan_file, rows))
+    assert out.startswith("Test plan: status as of March 2009")
+    assert "Later figures: 1 measure has figures for April 2009" in out
+    assert "Test Force" in out and "Crimes recorded" in out and "force" not in out.replace("Test Force", "")
+    assert "Why some measures have no data:" in out
+    assert "Crimes recorded (Test Force): figures for 3 of 12 months of April 2008 to March 2009" in out
+
+
+def test_status_for_one_district_leaves_out_measures_it_holds_no_figures_for(tmp_path, plan_file, capsys):
+    common = loaded(tmp_path, plan_file, monthly("crimes", "2006-04", [5]) + monthly("calls_999_10s", "2006-04", [(9, 10)])
+                    + monthly("calls_999_10s", "2006-04", [(8, 10)], area="north"))
+    rows = json.loads(status_of_cli(capsys, *common, "--as-of", "2006-04", "--area", "north", "--format", "json"))
+    assert [(r["measure_id"], r["area_name"]) for r in rows] == [("calls_999_10s", "North")]
+    every = json.loads(status_of_cli(capsys, *common, "--as-of", "2006-04", "--area", "all", "--format", "json"))
+    assert {(r["measure_id"], r["area"]) for r in every if r["area"] != "force"} == {("calls_999_10s", "north")}
+    assert len([r for r in every if r["area"] == "force"]) == 4               # the force's rows are always there

@@ -63,3 +63,46 @@ def test_period_labels_read_as_people_write_them():
     assert period_label(anchor, "year") == "2006/07"
     assert period_label(anchor, "ytd") == "2006-04..2006-12"
     assert period_label(anchor, "rolling12") == "2006-01..2006-12"
+
+
+# --- one source for period windows: the engine's SQL is periods.py's rule -----------------------
+
+import duckdb  # noqa: E402
+
+from metrics.periods import GRAINS, period_words, previous_anchor, range_words, window_sql  # noqa: E402
+
+
+@pytest.mark.parametrize("year_start_month", [1, 4, 7, 10, 12])
+def test_the_sql_windows_equal_period_window_for_every_grain_and_month(year_start_month):
+    months = range(month_index(2003, 1), month_index(2010, 12) + 1)
+    first, last = window_sql("anchor", "grain", year_start_month)
+    rows = duckdb.sql(f"""SELECT anchor, grain, {first}, {last}
+        FROM range({months.start}, {months.stop}) t(anchor), (SELECT unnest({list(GRAINS)}) AS grain)""").fetchall()
+    assert len(rows) == len(months) * len(GRAINS)
+    for anchor, grain, sql_first, sql_last in rows:
+        assert (sql_first, sql_last) == period_window(anchor, grain, year_start_month), (anchor, grain)
+
+
+def test_periods_in_words_are_uk_dates():
+    march = month_index(2009, 3)
+    assert period_words(march, "month") == "March 2009"
+    assert period_words(march, "quarter") == "January to March 2009"
+    assert period_words(march, "year") == "April 2008 to March 2009"
+    assert period_words(march, "rolling12") == "April 2008 to March 2009"
+    assert period_words(month_index(2008, 12), "ytd") == "April to December 2008"
+    assert range_words(month_index(2008, 11), month_index(2009, 1)) == "November 2008 to January 2009"
+
+
+@pytest.mark.parametrize("grain", GRAINS)
+def test_the_previous_period_has_the_same_length(grain):
+    for anchor in range(month_index(2006, 1), month_index(2008, 1)):
+        first, last = period_window(anchor, grain)
+        p_first, p_last = period_window(previous_anchor(anchor, grain), grain)
+        assert p_last - p_first == last - first
+        # months compared are the same number: both capped at their anchors
+        assert min(last, anchor) - first == min(p_last, previous_anchor(anchor, grain)) - p_first
+
+
+def test_at_year_to_date_the_previous_period_is_the_same_months_a_year_earlier():
+    december = month_index(2008, 12)
+    assert period_words(previous_anchor(december, "ytd"), "ytd") == "April to December 2007"

@@ -136,9 +136,88 @@ def test_a_neutral_measure_has_no_rag(tmp_path, status_of):
     assert status_of(plan, monthly("abuse", "2006-04", ["40"]), "2006-04")[("abuse", "force")]["rag"] == "no_target"
 
 
-def test_a_baseline_period_without_every_month_gives_no_baseline_for_a_district(tmp_path, status_of):
+def test_a_baseline_period_lacking_a_month_is_worked_out_from_the_months_held(tmp_path, status_of):
     plan = plan_with(tmp_path, CRIME_MEASURE)
     rows = monthly("crimes", "2003-04", ["10"] * 12) + monthly("crimes", "2003-05", ["5"] * 11, area="north")
     result = status_of(plan, rows, "2004-03", area="all")
     assert result[("crimes", "force")]["baseline"] == 120
-    assert pd.isna(result[("crimes", "north")]["baseline"])   # 11 of its 12 baseline months are held
+    north = result[("crimes", "north")]
+    assert north["baseline"] == pytest.approx(55 * 12 / 11)   # 11 months' sum scaled to 12: 60
+    assert (north["baseline_months_held"], north["baseline_months_expected"]) == (11, 12)
+    assert (result[("crimes", "force")]["baseline_months_held"], result[("crimes", "force")]["baseline_months_expected"]) == (12, 12)
+
+
+# --- the rules as named pieces, on hand-worked numbers ------------------------------------------
+
+import duckdb  # noqa: E402
+
+from metrics import status_rules  # noqa: E402
+
+
+def sql_value(expression: str):
+    return duckdb.sql(f"SELECT {expression}").fetchone()[0]
+
+
+def rag(actual, target, tolerance, direction="higher", complete="true", has_target="true"):
+    return sql_value(status_rules.rag_sql(str(actual), str(target), str(tolerance), f"'{direction}'", complete, has_target))
+
+
+@pytest.mark.parametrize("actual,direction,expected", [
+    (90, "higher", "green"), (88, "higher", "amber"), (87.9, "higher", "red"),
+    (90, "lower", "green"), (92, "lower", "amber"), (92.1, "lower", "red"), (80, "lower", "green"),
+])
+def test_rag_rule_meets_is_green_the_tolerance_is_amber_beyond_is_red(actual, direction, expected):
+    assert rag(actual, 90, 2, direction) == expected      # target 90, tolerance 2 either side of the miss
+
+
+def test_rag_rule_float_noise_does_not_turn_an_exact_hit_into_a_miss():
+    assert rag("0.1 + 0.2", "0.3", 0, "lower") == "green"
+
+
+def test_rag_rule_a_target_in_the_plan_never_reads_no_target():
+    assert rag("NULL", 90, 2) == "no_data"                       # no figures
+    assert rag(95, 90, 2, complete="false") == "no_data"         # incomplete period
+    assert rag(95, "NULL", 2) == "no_data"                       # target could not be worked out
+    assert rag(95, "NULL", 2, has_target="false") == "no_target"  # the plan sets none here
+    assert rag(95, 90, 2, direction="neutral") == "no_target"
+
+
+def test_tolerance_rule_percent_of_target_or_units_pro_rated():
+    assert sql_value(status_rules.tolerance_sql("200", "5", "true", "0.25")) == pytest.approx(10)   # 5% of 200
+    assert sql_value(status_rules.tolerance_sql("200", "8", "false", "0.25")) == pytest.approx(2)   # 8 a year, a quarter
+
+
+@pytest.mark.parametrize("aggregation,months,kind,factor", [
+    ("sum", 3, None, 0.25), ("sum", 9, "level", 0.75), ("ratio", 3, None, 1), ("last", 3, None, 1),
+    ("sum", 3, "comparator", 1), ("sum", 3, "measure", 1),
+])
+def test_prorate_rule_only_sums_scale_by_months(aggregation, months, kind, factor):
+    expr = status_rules.prorate_sql(f"'{aggregation}'", str(months), "12", "NULL" if kind is None else f"'{kind}'")
+    assert sql_value(expr) == pytest.approx(factor)
+
+
+@pytest.mark.parametrize("now,before,direction,stable,expected", [
+    (100.9, 100, "lower", ("NULL", "NULL"), "stable"),        # under 1% of last year
+    (101, 100, "lower", ("NULL", "NULL"), "deteriorating"),   # exactly 1% is a change
+    (103, 100, "higher", ("5", "true"), "stable"),            # within stable_within 5%
+    (106, 100, "higher", ("5", "true"), "improving"),
+    (99, 100, "higher", ("2", "false"), "stable"),            # within 2 units
+    (97, 100, "neutral", ("2", "false"), "down"),
+])
+def test_trend_rule_uses_the_measures_stable_band(now, before, direction, stable, expected):
+    expr = status_rules.trend_sql(str(now), str(before), f"'{direction}'", stable[0], stable[1], "true")
+    assert sql_value(expr) == expected
+
+
+def test_trend_rule_gives_no_trend_when_a_period_is_incomplete():
+    assert sql_value(status_rules.trend_sql("120", "100", "'higher'", "NULL", "NULL", "false")) is None
+
+
+@pytest.mark.parametrize("now,before,value,is_percent", [
+    (100.9, 100, None, None), (101, 100, None, None), (103, 100, 5, True), (106, 100, 5, True),
+    (99, 100, 2, False), (97, 100, 2, False), (50, 50, None, None),
+])
+def test_the_python_stable_rule_agrees_with_the_sql(now, before, value, is_percent):
+    sql = status_rules.stable_sql(str(now), str(before), "NULL" if value is None else str(value),
+                                  "NULL" if is_percent is None else str(is_percent).lower())
+    assert status_rules.is_stable(now, before, value, is_percent) == sql_value(sql)

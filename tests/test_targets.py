@@ -161,3 +161,132 @@ def test_sum_targets_are_pro_rated_by_months_at_another_grain(tmp_path, status_o
     assert status_of(plan, [], "2006-06", grain="month")[("sickness", "force")]["target"] == pytest.approx(64 / 12)
     assert status_of(plan, [], "2006-09", grain="ytd")[("sickness", "force")]["target"] == pytest.approx(32)
     assert status_of(plan, [], "2006-06", grain="quarter")[("rate", "force")]["target"] == 90  # not a sum: as stated
+
+
+# --- per-target trajectory, the `measure` kind, targets in words ---------------------------------
+
+import dataclasses  # noqa: E402
+
+from metrics.plan import Target  # noqa: E402
+from metrics.targets import target_words  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanTarget(Target):
+    """A Target with the PLAN branch's new fields, for plans built in the test."""
+    trajectory: str | None = None
+    measure: str | None = None
+
+
+def with_targets(plan, measure_id, *targets):
+    """The plan with one measure's targets replaced (fields the plan file cannot carry yet)."""
+    measures = tuple(dataclasses.replace(m, targets=tuple(targets)) if m.id == measure_id else m for m in plan.measures)
+    return dataclasses.replace(plan, measures=measures)
+
+
+def test_a_per_target_linear_trajectory_wins_over_the_measures_step(tmp_path, status_of):
+    plan = plan_with(tmp_path, PCSO.format(trajectory="step"))
+    plan = with_targets(plan, "pcsos", PlanTarget("level", 289, 2007 * 12 + 2, None, None, None, trajectory="linear"))
+    row = status_of(plan, monthly("pcsos", "2006-01", [100] * 12), "2006-09")[("pcsos", "force")]
+    assert row["target"] == pytest.approx(108 + (289 - 108) * 6 / 12)   # 198.5, not the step's 289
+
+
+def test_a_per_target_step_wins_over_the_measures_linear(tmp_path, status_of):
+    plan = plan_with(tmp_path, PCSO.format(trajectory="linear"))
+    plan = with_targets(plan, "pcsos", PlanTarget("level", 289, 2007 * 12 + 2, None, None, None, trajectory="step"))
+    assert status_of(plan, monthly("pcsos", "2006-01", [100] * 12), "2006-09")[("pcsos", "force")]["target"] == 289
+
+
+STRENGTH = """
+- id: strength
+  title: Officer strength
+  unit: count
+  direction: higher
+  aggregation: last
+  assess_on: quarter
+  tolerance: {tolerance}
+- id: establishment
+  title: Officer establishment
+  unit: count
+  direction: neutral
+  aggregation: last
+  assess_on: quarter
+"""
+
+
+@pytest.mark.parametrize("strength,tolerance,rag", [
+    (3250, "1%", "green"), (3300, "1%", "green"),
+    (3230, "1%", "amber"),      # 20 short; 1% of 3,250 is 32.5
+    (3200, "1%", "red"),        # 50 short, beyond 32.5
+    (3200, "2%", "amber"),      # 50 short, within 65
+])
+def test_a_measure_target_is_the_other_measures_figure_for_the_same_area_and_period(tmp_path, status_of,
+                                                                                   strength, tolerance, rag):
+    plan = plan_with(tmp_path, STRENGTH.format(tolerance=tolerance))
+    plan = with_targets(plan, "strength", PlanTarget("measure", None, 2009 * 12 + 2, None, None, None,
+                                                     measure="establishment"))
+    rows = (monthly("strength", "2008-07", [3100, 3150, strength])
+            + monthly("establishment", "2008-07", [3300, 3300, 3250]))   # a stock: the quarter's last month
+    row = status_of(plan, rows, "2008-09")[("strength", "force")]
+    assert row["target"] == 3250 and row["actual"] == strength and row["rag"] == rag
+    assert row["target_words"] == "at or above Officer establishment"
+
+
+def test_a_measure_target_without_the_other_figures_is_no_data_with_the_reason(tmp_path, status_of):
+    plan = plan_with(tmp_path, STRENGTH.format(tolerance="1%"))
+    plan = with_targets(plan, "strength", PlanTarget("measure", None, 2009 * 12 + 2, None, None, None,
+                                                     measure="establishment"))
+    row = status_of(plan, monthly("strength", "2008-07", [3100, 3150, 3200]), "2008-09")[("strength", "force")]
+    assert row["rag"] == "no_data"
+    assert row["rag_reason"] == "the target cannot be worked out: no Officer establishment figures for July to September 2008"
+
+
+def test_targets_read_in_words(tmp_path):
+    plan = plan_with(tmp_path, CRIME_MEASURE + """
+- id: calls
+  title: Calls
+  unit: percent
+  direction: higher
+  aggregation: ratio
+  baseline: {value: 46}
+  targets:
+    - {kind: level, value: 90, by: 2007-03}
+- id: worry
+  title: Worry
+  unit: percent
+  direction: lower
+  aggregation: mean
+  baseline: {value: 46}
+  targets:
+    - {kind: change_pp, value: -5, by: 2008-03}
+- id: nte
+  title: Night-time crimes
+  unit: count
+  direction: lower
+  aggregation: sum
+  targets:
+    - {kind: level, value: 8399, by: 2008-03}
+- id: satisfied
+  title: Satisfied
+  unit: percent
+  direction: higher
+  aggregation: ratio
+  targets:
+    - {kind: comparator, series: msf_average, by: 2009-03}
+""")
+    words = {m.id: target_words(m.targets[0], m, plan) for m in plan.measures}
+    assert words == {
+        "crimes": "15% below the 2003/04 baseline by March 2008",
+        "calls": "at least 90% by March 2007",
+        "worry": "5 points below the baseline by March 2008",
+        "nte": "no more than 8,399 by March 2008",
+        "satisfied": "at or above the MSF",   # an acronym keeps its capitals
+    }
+
+
+def test_the_sample_plans_comparator_target_reads_in_words():
+    from conftest import ROOT
+    from metrics.plan import load_plan
+    plan = load_plan(ROOT / "config" / "targets.yaml")
+    measure = next(m for m in plan.measures if any(t.kind == "comparator" for t in m.targets))
+    assert target_words(measure.targets[0], measure, plan) == "at or above the most similar forces average"
