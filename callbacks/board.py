@@ -34,8 +34,7 @@ def movements_table(review, notes, area) -> dbc.Table:
                                   "Target", "Trend", "SPC", "Commentary"]]))
     link_query = query(as_of=month_label(review.quarter_end), grain="quarter", area=None if area == "force" else area)
     body = html.Tbody([html.Tr([
-        html.Td([dcc.Link(r.measure, href=f"/measure/{r.measure_id}{link_query}"),
-                 html.Div(row_summary(r), className="small measure-summary")]),
+        html.Td(dcc.Link(r.measure, href=f"/measure/{r.measure_id}{link_query}")),
         html.Td(status_badge(r.previous_rag if isinstance(r.previous_rag, str) else "no_data")),
         html.Td(status_with_note(r)),
         html.Td(MOVEMENT_WORDS.get(r.movement, ""), className=f"movement movement-{r.movement}"),

@@ -19,7 +19,7 @@ UNIT_WORDS = {"percent": "Percent", "count": "Count", "hours": "Hours", "currenc
 
 
 def facts(measure, row, plan) -> dbc.Card:
-    baseline = "None"
+    baseline = "No baseline"
     if measure.baseline:
         baseline = f"{fmt(row.baseline, measure.unit)} ({baseline_words(measure)})"
         held = getattr(row, "baseline_months_held", None)
@@ -35,7 +35,7 @@ def facts(measure, row, plan) -> dbc.Card:
         ("Targets", target_words(measure, plan, row)),
         ("Tolerance", tolerance_words(measure)),
         ("Baseline", baseline),
-        ("SPC rules fired", rule_words(row.spc_rules).capitalize() or "None on the latest point"),
+        ("SPC rules fired", rule_words(row.spc_rules).capitalize() or "No rule fired on the latest point"),
     ]
     return dbc.Card(dbc.CardBody(html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in items), []))), className="facts")
 

@@ -130,7 +130,7 @@ def target_words(measure, plan, row=None) -> str:
             by=uk_month(t.by), pct=f"{abs(value):g}%", points=f"{abs(value):g} percentage points",
             way="above" if value > 0 else "below", baseline=baseline, series=series or "comparator")
         parts.append(text)
-    return "; ".join(parts) or "None: judged by SPC and direction of travel"
+    return "; ".join(parts) or "No target: judged by SPC and direction of travel"
 
 
 def baseline_words(measure) -> str:
