@@ -59,10 +59,15 @@ def _is_page(path: str) -> bool:
         if template:
             pattern = re.sub(r"<[^>/]+>", "[^/]+", template.rstrip("/") or "/")
             if re.fullmatch(pattern, path.rstrip("/") or "/"):
-                return True
+                return _names_a_measure(path) if template.startswith("/measure/") else True
         elif (page["path"].rstrip("/") or "/") == (path.rstrip("/") or "/"):
             return True
     return False
+
+
+def _names_a_measure(path: str) -> bool:
+    from urllib.parse import unquote
+    return unquote(path.rstrip("/").rsplit("/", 1)[-1]) in service.plan_for(service.Source.from_environment()).measure_ids
 
 
 @server.after_request

@@ -155,7 +155,7 @@ def show_commentary(measure_id, as_of, _saved):
         latest = this_quarter.iloc[0]
         # Commentary is shown as text: Dash escapes it, so "<script>" is just characters.
         current = html.Div([html.Blockquote(latest["text"], className="commentary", id="measure-commentary-current"),
-                            html.P(f"{name}: {latest['author']}, {latest['written_at']:%d %b %Y %H:%M}"
+                            html.P(f"{name}: {latest['author']}, {latest['written_at']:%-d %B %Y %H:%M}"
                                    + (f" (edited; {len(this_quarter)} versions kept)" if len(this_quarter) > 1 else ""),
                                    className="small text-muted")])
     older = history[history["quarter_end"] != quarter_end].drop_duplicates("quarter_end")

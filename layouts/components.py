@@ -153,6 +153,8 @@ def tolerance_words(measure) -> str:
     if measure.unit == "currency":
         return fmt(band.value, "currency")
     unit = TOLERANCE_UNITS.get(measure.unit, measure.unit)
+    if band.value == 1 and unit.endswith("s"):
+        unit = unit[:-1]  # 1 percentage point, 1 hour
     return f"{band.value:g} {unit}".strip()
 
 

@@ -146,6 +146,7 @@ def test_board_exceptions_are_compact_with_small_charts_that_open_the_measure(br
     watch = browser.find_elements(By.CSS_SELECTOR, "#board-watch-list li")
     assert f"{len(watch)} to watch" in summary
     assert browser.find_elements(By.CSS_SELECTOR, "#board-watch .main-svg") == []  # no charts on the watch list
+    browser.execute_script("document.getElementById('board-exceptions').scrollIntoView()")
     screenshot(browser, "board-exceptions")
     link = cards[0].find_element(By.CSS_SELECTOR, "h3 a")
     title = link.text
@@ -198,7 +199,7 @@ def test_an_unknown_page_answers_404_with_the_header_and_a_way_home(browser, app
             return urllib.request.urlopen(app_url + path, timeout=20).status
         except urllib.error.HTTPError as err:
             return err.code
-    assert status("/no/such/page") == 404
+    assert status("/no/such/page") == 404 and status("/measure/no_such_measure") == 404
     assert (status("/"), status("/board"), status("/measure/calls_999_10s"), status("/_dash-layout")) == (200,) * 4
     open_page(browser, app_url + "/no/such/page")
     wait_text(browser, "#not-found", "There is no page at this address.")
