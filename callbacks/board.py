@@ -55,7 +55,7 @@ def exception_cards(review, notes, charts, plan, area) -> list:
         note = getattr(r, "own_grain_note", None)
         cards.append(dbc.Col(dbc.Card(dbc.CardBody([
             html.H3(dcc.Link(r.measure, href=href), className="h6 mb-1"),
-            html.P([status_badge(r.rag), f" {text_or(r.exception_reasons).capitalize()}"], className="mb-1 small"),
+            html.P([status_badge(r.rag), f" Why listed: {text_or(r.exception_reasons, 'see the chart')}."], className="mb-1 small"),
             html.P(note, className="small text-muted mb-1") if isinstance(note, str) and note else None,
             html.Blockquote(notes[r.measure_id], className="commentary small mb-1") if r.measure_id in notes else None,
             dcc.Link(dcc.Graph(figure=small_chart(charts[charts["measure_id"] == r.measure_id], measure,
