@@ -78,7 +78,8 @@ def sync_url_and_pickers(pathname, search, as_of, grain, area, area_choices, def
 @callback([Output(f"{name}-col", "style") for name in PICKERS] + [Output("as-of-label", "children")],
           Input("url", "pathname"))
 def show_pickers_the_page_uses(pathname):
-    hidden = HIDDEN.get(pathname, set())
+    known = pathname in {href for _, href in NAV} or (pathname or "").startswith("/measure/")
+    hidden = HIDDEN.get(pathname, set()) if known else set(PICKERS)  # an unknown page has nothing to pick
     return [{"display": "none"} if name in hidden else {} for name in PICKERS] + [
         "Quarter" if pathname == "/board" else "As of"]
 

@@ -204,6 +204,7 @@ def test_an_unknown_page_answers_404_with_the_header_and_a_way_home(browser, app
     open_page(browser, app_url + "/no/such/page")
     wait_text(browser, "#not-found", "There is no page at this address.")
     assert "Policing Kent" in browser.find_element(By.TAG_NAME, "header").text
+    WebDriverWait(browser, 10).until(lambda b: not b.find_element(By.ID, "as-of-col").is_displayed())
     home = browser.find_element(By.ID, "not-found-home")
     assert home.text == "Go to the scorecard"
     home.click()
