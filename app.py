@@ -6,6 +6,7 @@ callbacks in callbacks/. The header's choices (as-of month, grain, area) live in
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import dash
@@ -34,12 +35,51 @@ def status_css():
 import callbacks  # noqa: E402,F401  (registers every page's callbacks)
 from metrics import service  # noqa: E402
 
-app.layout = html.Div([
-    dcc.Location(id="url", refresh=False),
-    html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
-    header(),
-    dbc.Container(dash.page_container, id="main", fluid=True, className="page"),
-])
+
+
+def layout():
+    """The frame, built at every page load: the header's months and areas are read afresh."""
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
+        header(),
+        dbc.Container(dash.page_container, id="main", fluid=True, className="page"),
+    ])
+
+
+app.layout = layout
+
+
+def _is_page(path: str) -> bool:
+    """Does a path name one of the app's pages (fixed, or a template like /measure/<measure_id>)?"""
+    for page in dash.page_registry.values():
+        if page["module"].endswith("not_found_404"):
+            continue
+        template = page.get("path_template")
+        if template:
+            pattern = re.sub(r"<[^>/]+>", "[^/]+", template.rstrip("/") or "/")
+            if re.fullmatch(pattern, path.rstrip("/") or "/"):
+                return _names_a_measure(path) if template.startswith("/measure/") else True
+        elif (page["path"].rstrip("/") or "/") == (path.rstrip("/") or "/"):
+            return True
+    return False
+
+
+def _names_a_measure(path: str) -> bool:
+    from urllib.parse import unquote
+    return unquote(path.rstrip("/").rsplit("/", 1)[-1]) in service.plan_for(service.Source.from_environment()).measure_ids
+
+
+@server.after_request
+def unknown_pages_answer_404(response):
+    """Dash answers every path with its page shell; an unknown page's shell goes out as 404 (the
+    browser still shows the app's header and the not-found page with its link home)."""
+    from flask import request
+    internal = request.path.startswith(("/_dash", "/_reload", "/_favicon", "/assets", "/status.css"))
+    if (request.method == "GET" and response.status_code == 200 and not internal
+            and response.mimetype == "text/html" and not _is_page(request.path)):
+        response.status_code = 404
+    return response
 
 # Compute the likeliest first views while the server starts, so first visitors wait for nothing.
 if os.environ.get("METRICS_WARM_UP", "1") != "0":

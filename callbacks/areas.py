@@ -17,7 +17,7 @@ def show_areas(as_of, grain):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     frame = service.status(source, as_of, chosen_grain(grain), "all")
-    frame = frame[frame["area_kind"] != "comparator"]
+    frame = frame[frame["area_kind"].isin(["force", "district"])]  # never peers or comparators
     # Measures held for districts; those held for the whole force only are on the scorecard.
     local = set(frame.loc[frame["area"] != "force", "measure_id"])
     measures = [m for m in plan.measures if m.id in local]

@@ -4,8 +4,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from layouts.components import fmt, query, spc_figure, status_badge, trend_text, variation_text
-from metrics import board, service
+from layouts.components import (fmt, query, row_summary, spc_figure, status_badge, text_or, trend_text,
+                                variation_text)
+from metrics import service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
 from metrics.formats import records
@@ -13,63 +14,103 @@ from metrics.formats import records
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
 
-@callback(
-    Output("board-summary", "children"), Output("board-movements", "children"), Output("board-exceptions", "children"),
-    Input("board-quarter", "value"), Input("area", "value"),
-)
-def show_board(quarter_end, area):
-    if quarter_end is None:
-        return "No figures are loaded yet.", None, None
-    source = service.Source.from_environment()
-    plan = service.plan_for(source)
-    area = area or "force"
-    frame = board.review(service.status(source, quarter_end, "quarter", area),
-                         service.status(source, quarter_end - 3, "quarter", area))
-    name = board.quarter_name(quarter_end, plan.year_start_month)
-    previous = board.quarter_name(quarter_end - 3, plan.year_start_month)
-    moved = frame["movement"].value_counts()
-    notes = dict(zip(*service.commentary(source, quarter_end)[["measure_id", "text"]].to_dict("list").values()))
-    summary = html.P([html.Strong(f"{name} against {previous}, {plan.area_name(area)}: "),
-                      f"{int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse, "
-                      f"{int(moved.get('unchanged', 0))} unchanged; {int(frame['exception'].sum())} exceptions."])
+def small_chart(chart, measure, area_name) -> dict:
+    """An exception's chart, about 200 px high: the points, limits and target, no title or legend."""
+    figure = spc_figure(chart, measure, area_name, height=200)
+    figure["layout"].update(showlegend=False, title=None, margin={"l": 40, "r": 10, "t": 10, "b": 30})
+    return figure
+
+
+def status_with_note(r):
+    """The quarter's status, and where the measure's own-grain status differs, why they differ."""
+    note = getattr(r, "own_grain_note", None)
+    return [status_badge(r.rag)] + ([html.Div(note, className="small text-muted own-grain-note")]
+                                    if isinstance(note, str) and note else [])
+
+
+def movements_table(review, notes, area) -> dbc.Table:
     header = html.Thead(html.Tr([html.Th(c, scope="col") for c in
-                                 ["Measure", f"{previous}", f"{name}", "Movement", "Actual", "Target", "Trend", "SPC",
-                                  "Commentary"]]))
+                                 ["Measure", review.previous_label, review.quarter_label, "Movement", "Actual",
+                                  "Target", "Trend", "SPC", "Commentary"]]))
+    link_query = query(as_of=month_label(review.quarter_end), grain="quarter", area=None if area == "force" else area)
     body = html.Tbody([html.Tr([
-        html.Td(dcc.Link(r.measure, href=f"/measure/{r.measure_id}{query(as_of=month_label(quarter_end), grain='quarter')}")),
+        html.Td(dcc.Link(r.measure, href=f"/measure/{r.measure_id}{link_query}")),
         html.Td(status_badge(r.previous_rag if isinstance(r.previous_rag, str) else "no_data")),
-        html.Td(status_badge(r.rag)),
-        html.Td(MOVEMENT_WORDS[r.movement], className=f"movement movement-{r.movement}"),
+        html.Td(status_with_note(r)),
+        html.Td(MOVEMENT_WORDS.get(r.movement, ""), className=f"movement movement-{r.movement}"),
         html.Td(fmt(r.actual, r.unit), className="num"), html.Td(fmt(r.target, r.unit), className="num"),
         html.Td(trend_text(r.trend)), html.Td(variation_text(r.spc_variation)),
         html.Td(notes.get(r.measure_id, ""), className="small commentary-cell"),
-    ], className="board-row") for r in records(frame)])
-    table = dbc.Table([header, body], hover=True, responsive=True, id="board-table", className="board")
-    exceptions = []
-    charts = service.chart(source, None, quarter_end, area)  # every measure's chart in one computation
-    for r in records(frame[frame["exception"]]):
+    ], className="board-row") for r in records(review.rows)])
+    return dbc.Table([header, body], hover=True, responsive=True, id="board-table", className="board")
+
+
+def exception_cards(review, notes, charts, plan, area) -> list:
+    """Exceptions side by side, three to a row, each with a small chart that opens the measure."""
+    link_query = query(as_of=month_label(review.quarter_end), grain="quarter", area=None if area == "force" else area)
+    cards = []
+    for r in records(review.exceptions):
         measure = plan.measure(r.measure_id)
-        chart = charts[charts["measure_id"] == r.measure_id]
-        exceptions.append(dbc.Card(dbc.CardBody([
-            html.H3(r.measure, className="h5"),
-            html.P([status_badge(r.rag), f" Why listed: {r.exception_reasons}."], className="mb-1"),
-            html.Blockquote(notes[r.measure_id], className="commentary") if r.measure_id in notes else
-            html.P("No commentary yet.", className="small text-muted"),
-            dcc.Graph(figure=spc_figure(chart, measure, plan.area_name(area), height=300),
-                      config={"displayModeBar": False}),
-        ]), className="exception-card mb-3"))
-    return summary, table, exceptions or html.P("No exceptions this quarter.")
+        href = f"/measure/{r.measure_id}{link_query}"
+        note = getattr(r, "own_grain_note", None)
+        cards.append(dbc.Col(dbc.Card(dbc.CardBody([
+            html.H3(dcc.Link(r.measure, href=href), className="h6 mb-1"),
+            html.P([status_badge(r.rag), f" Why listed: {text_or(r.exception_reasons, 'see the chart')}."], className="mb-1 small"),
+            html.P(note, className="small text-muted mb-1") if isinstance(note, str) and note else None,
+            html.Blockquote(notes[r.measure_id], className="commentary small mb-1") if r.measure_id in notes else None,
+            dcc.Link(dcc.Graph(figure=small_chart(charts[charts["measure_id"] == r.measure_id], measure,
+                                                  plan.area_name(area)),
+                               config={"displayModeBar": False, "staticPlot": True}, style={"height": "200px"}),
+                     href=href, title=f"Open {measure.title}"),
+        ]), className="exception-card h-100"), md=6, xl=4, className="mb-3"))
+    return [dbc.Row(cards, className="g-3", id="board-exception-cards")] if cards else [
+        html.P("No exceptions this quarter.", id="board-no-exceptions")]
 
 
-@callback(Output("board-actions", "children"), Input("action-message", "children"), Input("board-quarter", "value"))
+def watch_list(review, area) -> html.Div:
+    link_query = query(as_of=month_label(review.quarter_end), grain="quarter", area=None if area == "force" else area)
+    items = [html.Li([dcc.Link(r.measure, href=f"/measure/{r.measure_id}{link_query}"), ": ", row_summary(r)])
+             for r in records(review.watch_list)]
+    return html.Ul(items, id="board-watch-list") if items else html.P("Nothing to watch this quarter.")
+
+
+@callback(
+    Output("board-title", "children"), Output("board-summary", "children"), Output("board-movements", "children"),
+    Output("board-exceptions", "children"), Output("board-watch", "children"),
+    Input("as-of", "value"), Input("area", "value"),
+)
+def show_board(as_of, area):
+    source = service.Source.from_environment()
+    if not service.months(source):
+        return "Board review", "No figures are loaded yet.", None, None, None
+    plan = service.plan_for(source)
+    area = area or "force"
+    review = service.quarter_review(source, as_of, area)
+    frame = review.rows
+    moved = frame["movement"].value_counts()
+    notes = dict(zip(*service.commentary(source, review.quarter_end)[["measure_id", "text"]].to_dict("list").values()))
+    title = f"Board review: {review.quarter_label} ({review.quarter_words})"
+    summary = html.P([html.Strong(f"{review.quarter_label} against {review.previous_label}, {plan.area_name(area)}: "),
+                      f"{int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse, "
+                      f"{int(moved.get('unchanged', 0))} unchanged; {len(review.exceptions)} exceptions, "
+                      f"{len(review.watch_list)} to watch."])
+    charts = service.chart(source, None, review.quarter_end, area)  # every measure's chart in one computation
+    return (title, summary, movements_table(review, notes, area), exception_cards(review, notes, charts, plan, area),
+            watch_list(review, area))
+
+
+@callback(Output("board-actions", "children"), Input("action-message", "children"), Input("as-of", "value"))
 def show_actions(_message, _quarter):
-    actions = service.action_log(service.Source.from_environment())
+    source = service.Source.from_environment()
+    actions = service.action_log(source)
+    plan = service.plan_for(source)
+    titles = {m.id: m.title for m in plan.measures}
     if actions.empty:
         return html.P("No actions recorded yet.", id="board-actions-empty")
     state_words = {"open": "Open", "overdue": "⚠ Overdue", "discharged": "✓ Discharged"}
     rows = [html.Tr([
-        html.Td(a.action_id), html.Td(f"{a.meeting_date:%d %b %Y}"), html.Td(a.text), html.Td(a.owner),
-        html.Td(f"{a.due_date:%d %b %Y}"), html.Td(", ".join(a.measures)),
+        html.Td(a.action_id), html.Td(f"{a.meeting_date:%-d %B %Y}"), html.Td(a.text), html.Td(text_or(a.owner)),
+        html.Td(f"{a.due_date:%-d %B %Y}"), html.Td("; ".join(titles.get(m, m) for m in a.measures)),
         html.Td([html.Span(state_words[a.state], className=f"action-{a.state}"),
                  html.Div(a.discharge_note, className="small text-muted") if a.discharge_note else None]),
     ]) for a in records(actions)]
@@ -110,16 +151,16 @@ def change_actions(_raise, _update, _discharge, meeting, text, owner, due, measu
 
 @callback(
     Output("board-pack-download", "data"),
-    Input("board-pack-pdf", "n_clicks"), Input("board-pack-html", "n_clicks"), State("board-quarter", "value"),
+    Input("board-pack-pdf", "n_clicks"), Input("board-pack-html", "n_clicks"), State("as-of", "value"),
     # The PDF takes some seconds: the buttons say so and cannot be pressed twice meanwhile.
     running=[(Output("board-pack-pdf", "disabled"), True, False), (Output("board-pack-html", "disabled"), True, False),
              (Output("board-pack-status", "children"), "Preparing the board pack…", "")],
     prevent_initial_call=True,
 )
-def download_pack(_pdf, _html, quarter_end):
-
+def download_pack(_pdf, _html, as_of):
     suffix = ".pdf" if ctx.triggered_id == "board-pack-pdf" else ".html"
-    plan = service.plan_for(service.Source.from_environment())
-    name = board.quarter_name(quarter_end, plan.year_start_month).replace("/", "-").replace(" ", "-")
-    content = service.board_pack(service.Source.from_environment(), quarter_end, suffix)
+    source = service.Source.from_environment()
+    review = service.quarter_review(source, as_of)  # the quarter the page shows
+    name = review.quarter_label.replace("/", "-").replace(" ", "-")
+    content = service.board_pack(source, review.quarter_end, suffix)
     return dcc.send_bytes(content, f"board-pack-{name}{suffix}")

@@ -1,12 +1,15 @@
-"""Keep the header's pickers and the URL's query string in step, both ways."""
+"""Keep the header's pickers and the URL's query string in step, both ways; show on each page only
+the pickers that page uses."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
 from dash import Input, Output, State, callback, ctx, no_update
 
-from layouts.header import NAV, OWN_GRAIN
-from metrics.periods import GRAINS, PeriodError, month_label, parse_month
+from layouts.components import uk_month
+from layouts.header import HIDDEN, NAV, OWN_GRAIN, PICKERS, area_options, month_options, quarter_for, quarter_options
+from metrics import service
+from metrics.periods import GRAIN_NAMES, GRAINS, PeriodError, month_label, parse_month
 
 
 def read_choices(search: str | None) -> dict:
@@ -36,28 +39,49 @@ def write_choices(as_of, grain, area) -> str:
     return f"?{urlencode(params)}" if params else ""
 
 
+def _as_of_choices(pathname, wanted, default):
+    """The as-of picker's options and value for a page: months, or on the board quarters (so the
+    page and the header name one time frame)."""
+    source = service.Source.from_environment()
+    if pathname == "/board":
+        options = quarter_options(source)
+        return options, quarter_for(wanted if wanted is not None else default, options)
+    options = month_options(source)
+    held = {o["value"] for o in options}
+    return options, wanted if wanted in held else default
+
+
 @callback(
-    Output("url", "search"), Output("as-of", "value"), Output("grain", "value"), Output("area", "value"),
-    Input("url", "search"), Input("as-of", "value"), Input("grain", "value"), Input("area", "value"),
-    State("as-of", "options"), State("area", "options"),
+    Output("url", "search"), Output("as-of", "value"), Output("as-of", "options"), Output("grain", "value"),
+    Output("area", "value"),
+    Input("url", "pathname"), Input("url", "search"), Input("as-of", "value"), Input("grain", "value"),
+    Input("area", "value"), State("area", "options"), State("default-as-of", "data"),
 )
-def sync_url_and_pickers(search, as_of, grain, area, month_options, area_options):
+def sync_url_and_pickers(pathname, search, as_of, grain, area, area_choices, default):
     if ctx.triggered_id in ("as-of", "grain", "area"):
         wanted = write_choices(as_of, grain, area)
-        return (wanted if wanted != (search or "") else no_update), no_update, no_update, no_update
+        return (wanted if wanted != (search or "") else no_update), no_update, no_update, no_update, no_update
     choices = read_choices(search)
-    months = {o["value"] for o in month_options or []}
-    areas = {o["value"] for o in area_options or []}
-    latest = month_options[0]["value"] if month_options else None
-    new_as_of = choices["as_of"] if choices.get("as_of") in months else latest
+    options, new_as_of = _as_of_choices(pathname, choices.get("as_of"), default)
+    areas = {o["value"] for o in area_choices or []}
     new_grain = choices.get("grain", OWN_GRAIN)
     new_area = choices["area"] if choices.get("area") in areas else "force"
     return (
         no_update,
         new_as_of if new_as_of != as_of else no_update,
+        options,
         new_grain if new_grain != grain else no_update,
         new_area if new_area != area else no_update,
     )
+
+
+@callback([Output(f"{name}-col", "style") for name in PICKERS] + [Output("as-of-label", "children")],
+          Input("url", "pathname"))
+def show_pickers_the_page_uses(pathname):
+    known = pathname in {href for _, href in NAV} or (pathname or "").startswith("/measure/")
+    hidden = HIDDEN.get(pathname, set()) if known else set(PICKERS)  # an unknown page has nothing to pick
+    return [{"display": "none"} if name in hidden else {} for name in PICKERS] + [
+        "Quarter" if pathname == "/board" else "As of"]
 
 
 @callback([Output(f"nav-{href.strip('/') or 'scorecard'}", "href") for _, href in NAV], Input("url", "search"))
@@ -66,17 +90,28 @@ def keep_choices_in_navigation(search):
     return [f"{href}{search or ''}" for _, href in NAV]
 
 
-@callback(Output("header-note", "children"), Input("url", "search"), State("as-of", "options"),
-          State("area", "options"))
-def explain_bad_choices(search, month_options, area_options):
+@callback(Output("header-note", "children"), Input("url", "search"), State("default-as-of", "data"))
+def explain_bad_choices(search, default):
     """A friendly word, not a traceback, for a URL parameter we cannot use."""
+    source = service.Source.from_environment()
     choices = read_choices(search)
     raw = parse_qs((search or "").lstrip("?"))
     notes = []
-    if "as_of" in raw and ("as_of" not in choices or choices["as_of"] not in {o["value"] for o in month_options or []}):
-        notes.append(f"No figures for as_of={raw['as_of'][0]}: showing the latest month instead.")
+    if "as_of" in raw and choices.get("as_of") not in set(service.months(source)):
+        notes.append(f"No figures for as_of={raw['as_of'][0]}: showing {uk_month(default)} instead.")
     if "grain" in raw and "grain" not in choices:
-        notes.append(f"Unknown period {raw['grain'][0]!r}: use {', '.join(GRAINS)}.")
-    if "area" in raw and raw["area"][0] not in {o["value"] for o in area_options or []}:
-        notes.append(f"Unknown area {raw['area'][0]!r}: showing the whole force.")
+        notes.append(f"Unknown period {raw['grain'][0]!r}: use one of "
+                     f"{', '.join(f'{g} ({GRAIN_NAMES[g].lower()})' for g in GRAINS)}.")
+    if "area" in raw and raw["area"][0] not in {o["value"] for o in area_options(service.plan_for(source))}:
+        notes.append(f"Unknown area {raw['area'][0]!r}: showing {service.plan_for(source).area_name('force')} instead.")
     return " ".join(notes)
+
+
+@callback(Output("header-later", "children"), Input("as-of", "value"), Input("url", "pathname"))
+def say_when_later_figures_are_held(as_of, pathname):
+    """The pages open on the month most measures hold; say which later months some measures hold."""
+    if pathname == "/data":
+        return ""
+    later = service.later_figures(service.Source.from_environment(), as_of)
+    return " ".join(f"{count} measure{'s have' if count != 1 else ' has'} figures for {uk_month(month)}."
+                    for month, count in later)

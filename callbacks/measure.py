@@ -5,63 +5,83 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from layouts.header import chosen_grain
-from layouts.components import (RAG, assurance_text, fmt, spc_figure, status_badge, trend_text,
-                                variation_text)
+from layouts.components import (assurance_text, baseline_words, fmt, grain_words, missing, period_words, query,
+                                row_summary, spc_figure, status_badge, target_words, term, text_or, tolerance_words,
+                                trend_text, uk_month, variation_text)
 from metrics import board, service
 from metrics.periods import month_label, period_window
+from metrics.vocabulary import rule_words
 from metrics.workflow import WorkflowError
 from metrics.formats import records
 
 DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "No good direction"}
+UNIT_WORDS = {"percent": "Percent", "count": "Count", "hours": "Hours", "currency": "Pounds (£)"}
 
 
 def facts(measure, row, plan) -> dbc.Card:
+    baseline = "No baseline"
+    if measure.baseline:
+        baseline = f"{fmt(row.baseline, measure.unit)} ({baseline_words(measure)})"
+        held = getattr(row, "baseline_months_held", None)
+        expected = getattr(row, "baseline_months_expected", None)
+        if not missing(held) and not missing(expected) and held < expected:
+            baseline += f", from {int(held)} of {int(expected)} months"
     items = [
-        ("Definition", measure.definition or "–"),
-        ("Owner", measure.owner or "–"),
+        ("Definition", text_or(measure.definition, "–")),
+        ("Owner", text_or(measure.owner, "–")),
         ("Direction", DIRECTION_WORDS[measure.direction]),
-        ("Unit", measure.unit),
-        ("Judged on", f"{row.grain} ({row.period})"),
-        ("Targets", "; ".join(f"{t.kind.replace('_', ' ')} {t.value if t.value is not None else t.series} by {month_label(t.by)}"
-                              for t in measure.targets) or "none: judged by SPC and direction of travel"),
-        ("Tolerance", str(measure.tolerance)),
-        ("Baseline", f"{fmt(row.baseline, measure.unit)} ({measure.baseline.label})" if measure.baseline else "none"),
-        ("SPC rules fired", row.spc_rules or "none on the latest point"),
+        ("Unit", UNIT_WORDS.get(measure.unit, measure.unit)),
+        ("Judged on", f"{grain_words(row)} ({period_words(row)})"),
+        ("Targets", target_words(measure, plan, row)),
+        ("Tolerance", tolerance_words(measure)),
+        ("Baseline", baseline),
+        ("SPC rules fired", rule_words(row.spc_rules).capitalize() or "No rule fired on the latest point"),
     ]
     return dbc.Card(dbc.CardBody(html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in items), []))), className="facts")
 
 
-def area_bars(frame, measure) -> html.Div:
-    rows = frame[(frame["measure_id"] == measure.id) & frame["actual"].notna()].sort_values(
-        "actual", ascending=measure.direction == "lower")
-    if len(rows) <= 1:
-        return html.P("This measure is held for the whole force only.", className="text-muted")
-    figure = {
-        "data": [{"type": "bar", "orientation": "h", "y": rows["area_name"].tolist(), "x": rows["actual"].tolist(),
-                  "text": [RAG[r].word for r in rows["rag"]], "textposition": "outside",
-                  "marker": {"color": [RAG[r].colour for r in rows["rag"]]},
-                  "hovertemplate": "%{y}: %{x:,.1f} (%{text})<extra></extra>"}],
-        "layout": {"height": 60 + 26 * len(rows), "margin": {"l": 10, "r": 60, "t": 20, "b": 30},
-                   "plot_bgcolor": "#ffffff", "yaxis": {"autorange": "reversed", "automargin": True},
-                   "xaxis": {"gridcolor": "#e5e5e5"}},
-    }
+def area_bars(frame, measure, plan) -> html.Div:
+    """Districts only, ranked best first, each with its own target marker and status word; the
+    force's figure is said in words beside the chart, not drawn among the districts."""
+    mine = frame[(frame["measure_id"] == measure.id) & frame["actual"].notna()]
+    force = mine[mine["area"] == "force"]
+    rows = mine[mine["area_kind"] == "district"].sort_values("actual", ascending=measure.direction == "lower")
+    force_words = None
+    if not force.empty:
+        f = records(force)[0]
+        force_words = html.P([html.Strong(f"{plan.area_name('force')}: "), fmt(f.actual, measure.unit),
+                              f" against a target of {fmt(f.target, measure.unit)} " if not missing(f.target) else " ",
+                              status_badge(f.rag)], id="measure-force-figure", className="mb-1")
+    if rows.empty:
+        return html.Div([force_words, html.P("This measure is held for the whole force only.", className="text-muted")])
+    words = [term("rag", r).word for r in rows["rag"]]
+    data = [{"type": "bar", "orientation": "h", "y": rows["area_name"].tolist(), "x": rows["actual"].tolist(),
+             "text": words, "textposition": "outside", "name": "Actual",
+             "marker": {"color": [term("rag", r).colour for r in rows["rag"]]},
+             "hovertemplate": "%{y}: %{x:,.1f} (%{text})<extra></extra>"}]
     if rows["target"].notna().any():
-        target = float(rows["target"].dropna().iloc[0])
-        figure["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
-                                       "line": {"color": "#c00000", "dash": "dash"}}]
-        figure["layout"]["annotations"] = [{"x": target, "yref": "paper", "y": 1, "text": "Target", "showarrow": False,
-                                            "yanchor": "bottom"}]
-    return dcc.Graph(figure=figure, id="measure-area-chart", config={"displayModeBar": False})
+        data.append({"type": "scatter", "mode": "markers", "name": "Its target", "y": rows["area_name"].tolist(),
+                     "x": rows["target"].tolist(),
+                     "marker": {"symbol": "line-ns-open", "size": 22, "line": {"width": 3, "color": "#1b1f24"}},
+                     "hovertemplate": "%{y}: target %{x:,.1f}<extra></extra>"})
+    figure = {"data": data, "layout": {
+        "height": 70 + 26 * len(rows), "margin": {"l": 10, "r": 70, "t": 20, "b": 30}, "showlegend": True,
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}, "plot_bgcolor": "#ffffff",
+        "yaxis": {"autorange": "reversed", "automargin": True}, "xaxis": {"gridcolor": "#e5e5e5"}}}
+    return html.Div([force_words, html.P("Districts, best first. A bar's word is its status; the mark is its own target.",
+                                         className="small text-muted mb-0"),
+                     dcc.Graph(figure=figure, id="measure-area-chart", config={"displayModeBar": False})])
 
 
-def figures_table(frame, measure) -> html.Div:
+def figures_table(frame, measure, plan) -> html.Div:
     if frame.empty:
         return html.P("No figures held.")
     frame = frame.sort_values(["month", "load_id"], ascending=[False, False]).head(60)
     header = html.Thead(html.Tr([html.Th(c, scope="col") for c in
                                  ["Period", "Area", "Value", "Numerator", "Denominator", "Load", "Status"]]))
     body = html.Tbody([html.Tr([
-        html.Td(r.period), html.Td(r.area), html.Td(fmt(r.value, measure.unit) if not r.not_applicable else "n/a"),
+        html.Td(uk_month(int(r.month))), html.Td(plan.area_name(r.area)),
+        html.Td(fmt(r.value, measure.unit) if not r.not_applicable else "not applicable"),
         html.Td(fmt(r.numerator)), html.Td(fmt(r.denominator)), html.Td(int(r.load_id)),
         html.Td("revised (replaced by load %d)" % r.superseded_by if r.status == "revised" else "current"),
     ], className=f"figure-{r.status}") for r in records(frame)])
@@ -82,20 +102,31 @@ def show_measure(measure_id, as_of, grain, area):
     area = area or "force"
     everywhere = service.status(source, as_of, chosen_grain(grain), "all")
     rows = everywhere[(everywhere["measure_id"] == measure_id) & (everywhere["area"] == area)]
-    if rows.empty:
-        rows = service.status(source, as_of, chosen_grain(grain), area)
-        rows = rows[rows["measure_id"] == measure_id]
+    if rows.empty and area != "force":
+        empty = spc_figure(service.chart(source, measure_id, as_of, area).head(0), measure, plan.area_name(area))
+        return (measure.title, held_for_force_only(measure, plan, area, as_of, grain), empty, None,
+                area_bars(everywhere, measure, plan), None)
     row = records(rows)[0]
+    against = f" against a target of {fmt(row.target, measure.unit)}" if not missing(row.target) else ""
     status = html.Div([
+        html.P(row_summary(row), className="measure-summary", id="measure-summary"),
         status_badge(row.rag), " ",
-        html.Span(f"{fmt(row.actual, measure.unit)} against a target of {fmt(row.target, measure.unit)} "
-                  f"({row.period}, {plan.area_name(area)}). ", className="status-sentence"),
+        html.Span(f"{fmt(row.actual, measure.unit)}{against} ({period_words(row)}, {plan.area_name(area)}). ",
+                  className="status-sentence"),
         trend_text(row.trend), " · SPC: ", variation_text(row.spc_variation), " · Assurance: ",
         assurance_text(row.spc_assurance),
     ])
     chart = service.chart(source, measure_id, as_of, area)
     return (measure.title, status, spc_figure(chart, measure, plan.area_name(area)), facts(measure, row, plan),
-            area_bars(everywhere, measure), figures_table(service.figures(source, measure_id, area), measure))
+            area_bars(everywhere, measure, plan), figures_table(service.figures(source, measure_id, area), measure, plan))
+
+
+def held_for_force_only(measure, plan, area, as_of, grain):
+    """A district's view of a measure it holds no figures for: say so, and link to the force's."""
+    link = dcc.Link(f"See {plan.area_name('force')}'s figures",
+                    href=f"/measure/{measure.id}{query(as_of=month_label(as_of) if as_of else None, grain=chosen_grain(grain))}")
+    return html.P([f"{plan.area_name(area)} holds no figures for this measure: it is held for the whole force only. ", link],
+                  id="measure-force-only")
 
 
 def _quarter_end(as_of):
@@ -124,7 +155,7 @@ def show_commentary(measure_id, as_of, _saved):
         latest = this_quarter.iloc[0]
         # Commentary is shown as text: Dash escapes it, so "<script>" is just characters.
         current = html.Div([html.Blockquote(latest["text"], className="commentary", id="measure-commentary-current"),
-                            html.P(f"{name}: {latest['author']}, {latest['written_at']:%d %b %Y %H:%M}"
+                            html.P(f"{name}: {latest['author']}, {latest['written_at']:%-d %B %Y %H:%M}"
                                    + (f" (edited; {len(this_quarter)} versions kept)" if len(this_quarter) > 1 else ""),
                                    className="small text-muted")])
     older = history[history["quarter_end"] != quarter_end].drop_duplicates("quarter_end")

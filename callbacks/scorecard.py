@@ -4,11 +4,11 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from layouts.components import (RAG, assurance_text, fmt, missing, query, sparkline, status_badge, trend_text,
-                                variation_text)
+from layouts.components import (RAG, assurance_text, fmt, missing, period_words, query, row_summary, sparkline,
+                                status_badge, text_or, trend_text, uk_month, variation_text)
 from layouts.header import chosen_grain
 from metrics import service
-from metrics.periods import GRAIN_NAMES, month_label, month_name
+from metrics.periods import GRAIN_NAMES, month_label
 from metrics.formats import records
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
@@ -28,7 +28,23 @@ def change_note(row) -> str:
     if fmt(abs(row.change_vs_previous), row.unit) in (fmt(0.0, row.unit), "0.0"):
         return "no change on previous period"
     sign = "+" if row.change_vs_previous > 0 else "−" if row.change_vs_previous < 0 else "±"
-    return f"{sign}{fmt(abs(row.change_vs_previous), row.unit)} on previous period"
+    compared = text_or(getattr(row, "previous_label", None), "previous period")
+    return f"{sign}{fmt(abs(row.change_vs_previous), row.unit)} on {compared}"
+
+
+def baseline_cell(row):
+    """The baseline, marked when it was worked out from fewer months than its period has."""
+    held, expected = getattr(row, "baseline_months_held", None), getattr(row, "baseline_months_expected", None)
+    value = fmt(row.baseline, row.unit)
+    if missing(held) or missing(expected) or held >= expected or missing(row.baseline):
+        return value
+    return [value, html.Div(f"from {int(held)} of {int(expected)} months", className="small text-muted")]
+
+
+def status_cell(row):
+    reason = getattr(row, "rag_reason", None)
+    return [status_badge(row.rag)] + ([html.Div(reason, className="small text-muted rag-reason")]
+                                      if isinstance(reason, str) and reason else [])
 
 
 def measure_row(row, spark, choices) -> html.Tr:
@@ -38,16 +54,18 @@ def measure_row(row, spark, choices) -> html.Tr:
         actual = html.Span([actual, html.Sup("*")], title=f"Incomplete: {row.months_held} of {row.months_expected} months held")
     return html.Tr([
         html.Td([dcc.Link(row.measure, href=f"/measure/{row.measure_id}{query(**choices)}", className="measure-link"),
-                 html.Div(f"{row.period} · {row.owner}", className="small text-muted")]),
+                 html.Div(row_summary(row), className="small measure-summary"),
+                 html.Div(" · ".join(w for w in (period_words(row), text_or(row.owner)) if w),
+                          className="small text-muted")]),
         html.Td(actual, className="num"),
         html.Td(fmt(row.target, row.unit), className="num"),
-        html.Td(fmt(row.baseline, row.unit), className="num"),
-        html.Td(status_badge(row.rag)),
+        html.Td(baseline_cell(row), className="num"),
+        html.Td(status_cell(row)),
         html.Td([trend_text(row.trend), html.Div(change_note(row), className="small text-muted")]),
         html.Td(variation_text(row.spc_variation)),
         html.Td(assurance_text(row.spc_assurance)),
         html.Td(sparkline(spark, f"Trend of {row.measure}")),
-        html.Td([row.last_data_period or "none", overdue]),
+        html.Td([uk_month(row.last_data_period), overdue]),
     ], className=f"measure-row row-{row.rag}", id={"type": "scorecard-row", "measure": row.measure_id})
 
 
@@ -77,10 +95,12 @@ def grouped_table(frame, plan, sparks, choices) -> dbc.Table:
 def show_scorecard(as_of, grain, area, priority, owner, statuses):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
-    frame = service.status(source, as_of, chosen_grain(grain), area or "force")
+    area = area or "force"
+    frame = service.status(source, as_of, chosen_grain(grain), area)
+    force_only = force_only_list(service.held_for_force_only(source, frame, area), plan, as_of, grain)
     if frame.empty:
-        return html.P("No figures are loaded yet."), [], ""
-    as_of = as_of or int(frame["last_month"].max())
+        return [html.P("No figures are loaded yet."), force_only], [], ""
+    as_of = as_of or service.default_as_of(source)
     sparks = service.recent_values(source, as_of, area or "force")
     counts = count_badges(frame)
     shown = frame
@@ -91,9 +111,21 @@ def show_scorecard(as_of, grain, area, priority, owner, statuses):
     if statuses:
         shown = shown[shown["rag"].isin(statuses)]
     grain_words = GRAIN_NAMES.get(chosen_grain(grain), "each measure at the period its targets are set for")
-    caption = (f"{plan.area_name(area or 'force')}, as of {month_name(as_of)}; {grain_words.lower()}. "
+    caption = (f"{plan.area_name(area)}, as of {uk_month(as_of)}; {grain_words.lower()}. "
                f"Showing {len(shown)} of {len(frame)} measures.")
     choices = {"as_of": month_label(as_of), "grain": chosen_grain(grain), "area": None if area == "force" else area}
     if shown.empty:
-        return html.P("No measures match these filters.", className="empty"), counts, caption
-    return grouped_table(shown, plan, sparks, choices), counts, caption
+        return [html.P("No measures match these filters.", className="empty"), force_only], counts, caption
+    return [grouped_table(shown, plan, sparks, choices), force_only], counts, caption
+
+
+def force_only_list(measures, plan, as_of, grain):
+    """A district's measures held for the whole force only: one folded line, not rows of "No data"."""
+    if not measures:
+        return None
+    choices = {"as_of": month_label(as_of) if as_of else None, "grain": chosen_grain(grain)}
+    return html.Details([
+        html.Summary(f"Held for the whole force only ({len(measures)} measure{'s' if len(measures) != 1 else ''})"),
+        html.P(f"These are on {plan.area_name('force')}'s scorecard.", className="small text-muted mb-1"),
+        html.Ul([html.Li(dcc.Link(m.title, href=f"/measure/{m.id}{query(**choices)}")) for m in measures]),
+    ], id="scorecard-force-only", className="force-only")

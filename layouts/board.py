@@ -5,33 +5,32 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from metrics import board, service
+from metrics import service
 
 dash.register_page(__name__, path="/board", name="Board review", title="Board review - police performance", order=2)
 
 
 def layout(**_query):
-    source = service.Source.from_environment()
-    plan = service.plan_for(source)
-    ends = board.quarter_ends(service.months(source), plan.year_start_month)
-    options = [{"label": board.quarter_name(e, plan.year_start_month), "value": e} for e in ends]
+    # The quarter is picked in the header (its as-of picker lists quarters on this page), so the
+    # page and the header always name the same time frame.
+    plan = service.plan_for(service.Source.from_environment())
     return html.Div([
-        html.H1("Board review", className="page-title"),
-        dbc.Row([dbc.Col([html.Label("Quarter", htmlFor="board-quarter", className="form-label"),
-                          dcc.Dropdown(id="board-quarter", options=options, clearable=False,
-                                       value=options[0]["value"] if options else None)], md=3),
-                 dbc.Col([dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
+        html.H1("Board review", className="page-title", id="board-title"),
+        dbc.Row([dbc.Col([dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
                           dbc.Button("Download board pack (HTML)", id="board-pack-html", color="secondary", outline=True),
                           html.Span(id="board-pack-status", className="ms-2 text-muted", role="status"),
                           dcc.Download(id="board-pack-download")],
-                         md=9, className="d-flex align-items-end")],
+                         md=12, className="d-flex align-items-end")],
                 className="mb-3"),
         html.Div(id="board-summary", className="mb-3", role="status"),
         dcc.Loading(html.Div(id="board-movements"), delay_show=300),
         html.H2("Exceptions", className="section-title"),
-        html.P("Measures that are red, deteriorating against last year, or showing a special cause of concern.",
-               className="text-muted"),
+        html.P("Measures that are red, showing a special cause of concern, or short of the target and getting worse. "
+               "A chart opens the measure.", className="text-muted"),
         dcc.Loading(html.Div(id="board-exceptions"), delay_show=300),
+        html.H2("To watch", className="section-title"),
+        html.P("Getting worse than last year, but not yet exceptions.", className="text-muted"),
+        html.Div(id="board-watch"),
         html.H2("Action log", className="section-title"),
         html.P("Actions raised at board meetings, carried from meeting to meeting until discharged.",
                className="text-muted"),

@@ -56,3 +56,117 @@ def query(**choices) -> str:
     """A query string that keeps the header's choices when following a link."""
     kept = {k: v for k, v in choices.items() if v not in (None, "")}
     return f"?{urlencode(kept)}" if kept else ""
+
+
+# --- words, not ids: dates, periods, grains, targets and tolerances as people write them ----------
+
+import calendar  # noqa: E402
+import re  # noqa: E402
+
+from metrics.periods import GRAIN_NAMES, PeriodError, parse_month  # noqa: E402
+
+_SPAN = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
+
+
+def uk_month(month) -> str:
+    """'March 2009' for a month index or a '2009-03' label; '–' for none."""
+    if missing(month) or month == "":
+        return "–"
+    try:
+        index = int(month) if not isinstance(month, str) else parse_month(month)
+    except (PeriodError, ValueError):
+        return str(month)
+    return f"{calendar.month_name[index % 12 + 1]} {index // 12}"
+
+
+def span_words(first: int, last: int) -> str:
+    """'April 2008 to March 2009'; 'January to March 2009' within one year; one month alone."""
+    if first == last:
+        return uk_month(first)
+    if first // 12 == last // 12:
+        return f"{calendar.month_name[first % 12 + 1]} to {uk_month(last)}"
+    return f"{uk_month(first)} to {uk_month(last)}"
+
+
+def period_words(row) -> str:
+    """The row's period in words: the engine's `period_words` when it gives them."""
+    words = getattr(row, "period_words", None)
+    if isinstance(words, str) and words:
+        return words
+    period = str(getattr(row, "period", "") or "")
+    span = _SPAN.match(period)
+    if span:
+        return span_words(parse_month(span.group(1)), parse_month(span.group(2)))
+    if re.match(r"^\d{4}-\d{2}$", period):
+        return uk_month(period)
+    return period  # quarters ("2008/09 Q4") and years ("2008/09") are words already
+
+
+def grain_words(row) -> str:
+    words = getattr(row, "grain_words", None)
+    return words if isinstance(words, str) and words else GRAIN_NAMES.get(getattr(row, "grain", None), "–")
+
+
+KIND_WORDS = {"level": "{value} by {by}", "change_pct": "{pct} {way} the {baseline} baseline by {by}",
+              "change_pp": "{points} {way} the {baseline} baseline by {by}",
+              "comparator": "the {series} for the same period", "measure": "the {series} for the same period"}
+
+
+def target_words(measure, plan, row=None) -> str:
+    """The measure's targets in words: the engine's `target_words` when it gives them."""
+    words = getattr(row, "target_words", None) if row is not None else None
+    if isinstance(words, str) and words:
+        return words
+    parts = []
+    baseline = baseline_words(measure)
+    for t in measure.targets:
+        value = t.value if t.value is not None else 0
+        series = plan.area_name(t.series) if t.series else None
+        other = getattr(t, "measure", None)
+        if t.kind == "measure" and other in plan.measure_ids:
+            series = plan.measure(other).title.lower()
+        text = KIND_WORDS.get(t.kind, "{value} by {by}").format(
+            value=f"{'at least' if measure.direction == 'higher' else 'at most'} {fmt(value, measure.unit)}",
+            by=uk_month(t.by), pct=f"{abs(value):g}%", points=f"{abs(value):g} percentage points",
+            way="above" if value > 0 else "below", baseline=baseline, series=series or "comparator")
+        parts.append(text)
+    return "; ".join(parts) or "No target: judged by SPC and direction of travel"
+
+
+def baseline_words(measure) -> str:
+    b = measure.baseline
+    if b is None:
+        return "no"
+    if b.first is None:
+        return "published"
+    return span_words(b.first, b.last)
+
+
+TOLERANCE_UNITS = {"percent": "percentage points", "hours": "hours", "count": "", "currency": ""}
+
+
+def tolerance_words(measure) -> str:
+    """'2 percentage points', '5% of the target', '£50,000'."""
+    band = measure.tolerance
+    if band.is_percent:
+        return f"{band.value:g}% of the target"
+    if measure.unit == "currency":
+        return fmt(band.value, "currency")
+    unit = TOLERANCE_UNITS.get(measure.unit, measure.unit)
+    if band.value == 1 and unit.endswith("s"):
+        unit = unit[:-1]  # 1 percentage point, 1 hour
+    return f"{band.value:g} {unit}".strip()
+
+
+def row_summary(row) -> str:
+    """The row's four signals in one line: the engine's `summary`, else the vocabulary's."""
+    from metrics.vocabulary import summary
+    text = getattr(row, "summary", None)
+    if isinstance(text, str) and text:
+        return text
+    return summary(row.rag, row.trend, row.spc_variation, row.spc_assurance)
+
+
+def text_or(value, fallback: str = "") -> str:
+    """A text field for a person, never "nan" or "None"."""
+    return fallback if missing(value) or value == "" else str(value)

@@ -1,14 +1,23 @@
-"""The shared header: plan title, navigation, and the as-of, grain and area pickers."""
+"""The shared header: plan title, navigation, and the as-of, grain and area pickers.
+
+Built afresh at every page load (app.layout is a function): the months, areas and measures come
+from the store and the plan as they are now, so a load made anywhere shows without a restart.
+"""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from metrics import service
-from metrics.periods import GRAIN_NAMES, GRAINS, month_name
+from layouts.components import span_words, uk_month
+from metrics import board, service
+from metrics.periods import GRAIN_NAMES, GRAINS, period_window
 
 OWN_GRAIN = "own"
 NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board"), ("Data", "/data")]
+# Pickers that do nothing on a page are hidden there: the board judges quarters, the areas
+# matrix shows every area, the data page shows no figures.
+HIDDEN = {"/board": {"grain"}, "/areas": {"area"}, "/data": {"as-of", "grain", "area"}}
+PICKERS = ("as-of", "grain", "area")
 
 
 def chosen_grain(grain: str | None) -> str | None:
@@ -16,20 +25,43 @@ def chosen_grain(grain: str | None) -> str | None:
     return None if grain in (None, OWN_GRAIN) else grain
 
 
-def month_options() -> list[dict]:
-    source = service.Source.from_environment()
-    return [{"label": month_name(m), "value": m} for m in reversed(service.months(source))]
+def month_options(source=None) -> list[dict]:
+    source = source or service.Source.from_environment()
+    return [{"label": uk_month(m), "value": m} for m in reversed(service.months(source))]
+
+
+def quarter_options(source=None) -> list[dict]:
+    """Every financial quarter with figures, newest first: '2008/09 Q4 (January to March 2009)'."""
+    source = source or service.Source.from_environment()
+    ysm = service.plan_for(source).year_start_month
+    return [{"label": f"{board.quarter_name(e, ysm)} ({span_words(period_window(e, 'quarter', ysm)[0], e)})", "value": e}
+            for e in board.quarter_ends(service.months(source), ysm)]
+
+
+def quarter_for(as_of: int | None, options: list[dict]) -> int | None:
+    """The latest quarter ending on or before the month (the oldest quarter if none does)."""
+    ends = [o["value"] for o in options]
+    if not ends:
+        return None
+    if as_of is None:
+        return ends[0]
+    return next((e for e in ends if e <= as_of), ends[-1])
+
+
+def area_options(plan) -> list[dict]:
+    return [{"label": a.name, "value": a.code} for a in plan.areas if a.kind in ("force", "district")]
 
 
 def header() -> html.Header:
     source = service.Source.from_environment()
     plan = service.plan_for(source)
-    months = month_options()
+    months = month_options(source)
+    default = service.default_as_of(source)
     grains = [{"label": "Each measure's own", "value": OWN_GRAIN}] + [
         {"label": GRAIN_NAMES[g], "value": g} for g in GRAINS]
-    areas = [{"label": a.name, "value": a.code} for a in plan.areas if a.kind != "comparator"]
     picker = "header-picker"
     return html.Header([
+        dcc.Store(id="default-as-of", data=default),
         dbc.Navbar(dbc.Container([
             html.Span([html.Span(plan.title, className="plan-title"),
                        html.Span(" performance against plan", className="plan-subtitle")], className="navbar-brand"),
@@ -37,13 +69,16 @@ def header() -> html.Header:
                      for name, href in NAV], navbar=True, className="main-nav"),
         ], fluid=True), color="dark", dark=True, className="mb-0"),
         dbc.Container(dbc.Row([
-            dbc.Col([html.Label("As of", htmlFor="as-of", className="form-label"),
-                     dcc.Dropdown(id="as-of", options=months, value=months[0]["value"] if months else None,
-                                  clearable=False, className=picker)], md=3),
+            dbc.Col([html.Label("As of", htmlFor="as-of", className="form-label", id="as-of-label"),
+                     dcc.Dropdown(id="as-of", options=months, value=default, clearable=False, className=picker)],
+                    md=3, id="as-of-col"),
             dbc.Col([html.Label("Period", htmlFor="grain", className="form-label"),
-                     dcc.Dropdown(id="grain", options=grains, value=OWN_GRAIN, clearable=False, className=picker)], md=3),
+                     dcc.Dropdown(id="grain", options=grains, value=OWN_GRAIN, clearable=False, className=picker)],
+                    md=3, id="grain-col"),
             dbc.Col([html.Label("Area", htmlFor="area", className="form-label"),
-                     dcc.Dropdown(id="area", options=areas, value="force", clearable=False, className=picker)], md=3),
-            dbc.Col(html.Div(id="header-note", className="header-note"), md=3),
+                     dcc.Dropdown(id="area", options=area_options(plan), value="force", clearable=False,
+                                  className=picker)], md=3, id="area-col"),
+            dbc.Col([html.Div(id="header-note", className="header-note"),
+                     html.Div(id="header-later", className="header-later", role="status")], md=3),
         ], className="g-3 align-items-end"), fluid=True, className="header-pickers py-2"),
     ])

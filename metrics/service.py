@@ -35,20 +35,31 @@ class Source:
         return cls(tuple(config.split(os.pathsep)), db)
 
 
+def _files_version(paths) -> tuple:
+    """Changes whenever a file is edited: each file's modification time and size."""
+    version = []
+    for path in map(Path, paths):
+        stat = path.stat() if path.exists() else None
+        version.append((stat.st_mtime_ns, stat.st_size) if stat else (0, 0))
+    return tuple(version)
+
+
 @functools.lru_cache(maxsize=4)
-def plan_for(source: Source) -> Plan:
+def _plan(source: Source, version: tuple) -> Plan:
     return load_plan(list(source.config))
 
 
+def plan_for(source: Source) -> Plan:
+    """The plan, read again whenever one of its files changes (no restart after an edit)."""
+    return _plan(source, _files_version(source.config))
+
+
 def _version(source: Source) -> tuple:
-    """Changes whenever a load lands: the store file's modification time and size."""
+    """Changes whenever a load lands, from this process or any other (the CLI, another worker):
+    the store file's and its write-ahead log's modification times and sizes, and the plan's."""
     path = Path(source.db)
-    if not path.exists():
-        return (0, 0)
-    stat = path.stat()
     wal = path.with_suffix(path.suffix + ".wal")
-    wal_stat = wal.stat().st_mtime_ns if wal.exists() else 0
-    return (stat.st_mtime_ns, stat.st_size, wal_stat)
+    return _files_version([path, wal]) + _files_version(source.config)
 
 
 def _engine_call(source: Source, method: str, *args):
@@ -88,14 +99,59 @@ def _recent(source, version, as_of, area, count):
         conn.close()
 
 
+def _held(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop an area's rows for measures it holds no figures for (the force's rows always stay).
+    The engine is to stop returning them; until then a row with no last month held is one."""
+    if frame.empty or "last_month" not in frame:
+        return frame
+    keep = (frame["area"] == "force") | frame["last_month"].notna()
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
+
+
 def status(source: Source, as_of: int | None, grain: str | None, area: str = "force") -> pd.DataFrame:
     """The scorecard rows for one area, or every area ("all"). The force's rows are read from the
-    every-area table (which always holds them), so pages showing both compute once."""
+    every-area table (which always holds them), so pages showing both compute once. A district
+    has rows only for the measures it holds figures for."""
     version = _version(source)
     if area in ("force", "all"):
-        everything = _status(source, version, as_of, grain, "all")
+        everything = _held(_status(source, version, as_of, grain, "all"))
         return everything if area == "all" else everything[everything["area"] == "force"].reset_index(drop=True)
-    return _status(source, version, as_of, grain, area)
+    return _held(_status(source, version, as_of, grain, area))
+
+
+def held_for_force_only(source: Source, frame: pd.DataFrame, area: str) -> list:
+    """The plan's measures an area's status rows leave out: those held for the whole force only."""
+    if area in (None, "force", "all"):
+        return []
+    shown = set(frame["measure_id"]) if not frame.empty else set()
+    return [m for m in plan_for(source).measures if m.id not in shown]
+
+
+@functools.lru_cache(maxsize=32)
+def _engine_answer(source, version, method, *args):
+    return _engine_call(source, method, *args)
+
+
+def default_as_of(source: Source) -> int | None:
+    """The month pages open on: the engine's rule (the latest month at least half the measures
+    hold) where it has one, else the latest month held."""
+    if hasattr(Engine, "default_as_of"):
+        return _engine_answer(source, _version(source), "default_as_of")
+    held = months(source)
+    return max(held) if held else None
+
+
+def later_figures(source: Source, as_of: int | None) -> list[tuple[int, int]]:
+    """(month, number of measures with a figure that month) for months after as_of, oldest first."""
+    if as_of is None or not hasattr(Engine, "later_figures"):
+        return []
+    return list(_engine_answer(source, _version(source), "later_figures", as_of))
+
+
+def load_months(source: Source, load_id: int) -> list[int]:
+    """The months one load brought figures for, oldest first (for the link to the new month)."""
+    return _with_store(source, lambda c: [m for (m,) in c.execute(
+        "SELECT DISTINCT month FROM figures WHERE load_id = ? ORDER BY month", [load_id]).fetchall()])
 
 
 def chart(source: Source, measure_id: str | None, as_of: int | None, area: str | None) -> pd.DataFrame:
@@ -112,7 +168,7 @@ def chart(source: Source, measure_id: str | None, as_of: int | None, area: str |
 
 
 def clear_cache() -> None:
-    for cached in (_status, _chart, _months, _recent):
+    for cached in (_plan, _status, _chart, _months, _recent, _engine_answer):
         cached.cache_clear()
 
 
@@ -122,15 +178,58 @@ def warm_up(source: Source) -> None:
     held = months(source)
     if not held:
         return
-    from metrics.board import quarter_ends
-    latest = max(held)
+    latest = default_as_of(source)
     status(source, latest, None, "all")
     chart(source, None, latest, "force")
-    ends = quarter_ends(held, plan_for(source).year_start_month)
-    for end in ends[:1]:
-        status(source, end, "quarter", "force")
-        status(source, end - 3, "quarter", "force")
-        chart(source, None, end, "force")
+    review = quarter_review(source, latest)
+    chart(source, None, review.quarter_end, "force")
+
+
+def quarter_review(source: Source, as_of: int | None, area: str = "force"):
+    """The board's review of the latest financial quarter ending on or before as_of: the one
+    metrics.board.quarter_review the board pack uses too, fed from this cache."""
+    from metrics import board
+    held = months(source)
+    plan = plan_for(source)
+    as_of = default_as_of(source) if as_of is None else as_of
+    by_area = lambda when, grain: status(source, when, grain, area)  # noqa: E731
+    if hasattr(board, "quarter_review"):
+        return board.quarter_review(by_area, held, as_of, plan.year_start_month)
+    return _quarter_review_until_the_engine_lands(by_area, held, as_of, plan.year_start_month)
+
+
+def _quarter_review_until_the_engine_lands(by_area, held, as_of, year_start_month):
+    """The board page's old review, in the shape of board.QuarterReview. Remove once it exists."""
+    from types import SimpleNamespace
+
+    from metrics import board, vocabulary
+    from metrics.periods import GRAIN_NAMES, period_window
+    ends = [e for e in board.quarter_ends(held, year_start_month) if as_of is None or e <= min(as_of, max(held))]
+    end = ends[0] if ends else board.quarter_ends(held, year_start_month)[-1]
+    rows = board.review(by_area(end, "quarter"), by_area(end - 3, "quarter"))
+    rows["exception"] = [vocabulary.is_exception(r.rag, r.trend, r.spc_variation) for r in rows.itertuples()]
+    rows["watch"] = [vocabulary.is_watch(r.rag, r.trend, r.spc_variation) for r in rows.itertuples()]
+    own = by_area(end, None).set_index("measure_id")
+    rows["own_grain_rag"] = rows["measure_id"].map(own["rag"])
+    rows["own_grain_note"] = [
+        f"{vocabulary.term('rag', r.own_grain_rag).word} on the scorecard ({GRAIN_NAMES[r.assess_on].lower()})"
+        if isinstance(r.own_grain_rag, str) and r.own_grain_rag != r.rag and r.assess_on != "quarter" else None
+        for r in rows.itertuples()]
+    first, _ = period_window(end, "quarter", year_start_month)
+    return SimpleNamespace(
+        quarter_end=end, quarter_label=board.quarter_name(end, year_start_month),
+        quarter_words=_span_words(first, end), previous_end=end - 3,
+        previous_label=board.quarter_name(end - 3, year_start_month), rows=rows,
+        exceptions=rows[rows["exception"]], watch_list=rows[rows["watch"]])
+
+
+def _span_words(first: int, last: int) -> str:
+    """'January to March 2009', 'November 2008 to January 2009'."""
+    import calendar
+    name = lambda m: calendar.month_name[m % 12 + 1]  # noqa: E731
+    if first // 12 == last // 12:
+        return f"{name(first)} to {name(last)} {last // 12}"
+    return f"{name(first)} {first // 12} to {name(last)} {last // 12}"
 
 
 def months(source: Source) -> list[int]:
