@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import base64
-import csv
 import dataclasses
-import io
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
@@ -16,21 +14,9 @@ from metrics.loading import FigureProblem, FiguresError
 from metrics.periods import month_label
 
 
-def problems_csv(error: FiguresError) -> str:
-    """Every problem as CSV: the loader's own table where it has one (metrics.loading.problems_csv)."""
-    if hasattr(loading, "problems_csv"):
-        return loading.problems_csv(error)
-    out = io.StringIO()  # until the loader's lands: the same columns from the fields it has
-    writer = csv.writer(out)
-    writer.writerow(["file", "row", "column", "value", "problem"])
-    for p in error.problems:
-        writer.writerow([p.file, p.row, p.column, getattr(p, "value", ""), p.reason])
-    return out.getvalue()
-
-
 def report_lines(result) -> list:
     """The loader's plain-words report (crimes counted in the force total only, ...), if any."""
-    lines = getattr(result, "report", None) or []
+    lines = result.report
     return [html.Ul([html.Li(line) for line in lines], className="load-report")] if lines else []
 
 
@@ -122,7 +108,7 @@ def download_problems(clicks, refused):
         return no_update
     error = FiguresError(kept["file"], [FigureProblem(**p) for p in kept["problems"]])
     stem = str(kept["file"]).rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return dcc.send_string(problems_csv(error), f"{stem}-problems.csv")
+    return dcc.send_string(loading.problems_csv(error), f"{stem}-problems.csv")
 
 
 @callback(

@@ -1,7 +1,8 @@
 """Charts shared by the web app and the board pack: plain Plotly figures, no Dash."""
 from __future__ import annotations
 
-from metrics.formats import RULE_WORDS, fmt, missing, records
+from metrics.formats import fmt, missing, records
+from metrics.vocabulary import RULES as RULE_WORDS
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")

@@ -8,7 +8,6 @@ import math
 from types import SimpleNamespace
 
 # The status words, icons and colours live in metrics/vocabulary.py, the one source for every view.
-from metrics.vocabulary import ASSURANCE, RAG, RULES as RULE_WORDS, TREND, VARIATION, term  # noqa: E402,F401
 
 
 def missing(value) -> bool:

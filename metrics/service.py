@@ -133,17 +133,13 @@ def _engine_answer(source, version, method, *args):
 
 
 def default_as_of(source: Source) -> int | None:
-    """The month pages open on: the engine's rule (the latest month at least half the measures
-    hold) where it has one, else the latest month held."""
-    if hasattr(Engine, "default_as_of"):
-        return _engine_answer(source, _version(source), "default_as_of")
-    held = months(source)
-    return max(held) if held else None
+    """The month pages open on: the latest month in which at least half the measures with figures hold one."""
+    return _engine_answer(source, _version(source), "default_as_of")
 
 
 def later_figures(source: Source, as_of: int | None) -> list[tuple[int, int]]:
     """(month, number of measures with a figure that month) for months after as_of, oldest first."""
-    if as_of is None or not hasattr(Engine, "later_figures"):
+    if as_of is None:
         return []
     return list(_engine_answer(source, _version(source), "later_figures", as_of))
 
@@ -193,43 +189,7 @@ def quarter_review(source: Source, as_of: int | None, area: str = "force"):
     plan = plan_for(source)
     as_of = default_as_of(source) if as_of is None else as_of
     by_area = lambda when, grain: status(source, when, grain, area)  # noqa: E731
-    if hasattr(board, "quarter_review"):
-        return board.quarter_review(by_area, held, as_of, plan.year_start_month)
-    return _quarter_review_until_the_engine_lands(by_area, held, as_of, plan.year_start_month)
-
-
-def _quarter_review_until_the_engine_lands(by_area, held, as_of, year_start_month):
-    """The board page's old review, in the shape of board.QuarterReview. Remove once it exists."""
-    from types import SimpleNamespace
-
-    from metrics import board, vocabulary
-    from metrics.periods import GRAIN_NAMES, period_window
-    ends = [e for e in board.quarter_ends(held, year_start_month) if as_of is None or e <= min(as_of, max(held))]
-    end = ends[0] if ends else board.quarter_ends(held, year_start_month)[-1]
-    rows = board.review(by_area(end, "quarter"), by_area(end - 3, "quarter"))
-    rows["exception"] = [vocabulary.is_exception(r.rag, r.trend, r.spc_variation) for r in rows.itertuples()]
-    rows["watch"] = [vocabulary.is_watch(r.rag, r.trend, r.spc_variation) for r in rows.itertuples()]
-    own = by_area(end, None).set_index("measure_id")
-    rows["own_grain_rag"] = rows["measure_id"].map(own["rag"])
-    rows["own_grain_note"] = [
-        f"{vocabulary.term('rag', r.own_grain_rag).word} on the scorecard ({GRAIN_NAMES[r.assess_on].lower()})"
-        if isinstance(r.own_grain_rag, str) and r.own_grain_rag != r.rag and r.assess_on != "quarter" else None
-        for r in rows.itertuples()]
-    first, _ = period_window(end, "quarter", year_start_month)
-    return SimpleNamespace(
-        quarter_end=end, quarter_label=board.quarter_name(end, year_start_month),
-        quarter_words=_span_words(first, end), previous_end=end - 3,
-        previous_label=board.quarter_name(end - 3, year_start_month), rows=rows,
-        exceptions=rows[rows["exception"]], watch_list=rows[rows["watch"]])
-
-
-def _span_words(first: int, last: int) -> str:
-    """'January to March 2009', 'November 2008 to January 2009'."""
-    import calendar
-    name = lambda m: calendar.month_name[m % 12 + 1]  # noqa: E731
-    if first // 12 == last // 12:
-        return f"{name(first)} to {name(last)} {last // 12}"
-    return f"{name(first)} {first // 12} to {name(last)} {last // 12}"
+    return board.quarter_review(by_area, held, as_of, plan.year_start_month)
 
 
 def months(source: Source) -> list[int]:
