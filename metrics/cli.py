@@ -11,8 +11,6 @@ import math
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from metrics import store
 from metrics.periods import GRAINS, PeriodError, month_words, parse_month
 from metrics.plan import PlanError, load_plan
@@ -159,6 +157,11 @@ def _number(value) -> str:
     return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{value:.0f}"
 
 
+def _missing(value) -> bool:
+    """None, NaN or pandas' NA, without importing pandas (validate never needs it)."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
 def _clean(value):
     if value is None:
         return None
@@ -169,7 +172,7 @@ def _clean(value):
     return value
 
 
-JSON_COLUMNS = STATUS_COLUMNS + [
+JSON_EXTRA_COLUMNS = [  # beyond the CSV's STATUS_COLUMNS
     "variance_baseline", "unit", "direction", "complete", "months_held", "months_expected", "previous_actual",
     "change_vs_previous", "previous_label", "year_ago_actual", "change_vs_year_ago", "overdue", "spc_rules",
     "as_of", "area_name", "period_words", "grain_words", "target_words", "tolerance_words", "rag_reason",
@@ -218,7 +221,7 @@ def _csv(frame, plan, raw: bool) -> str:
     if not raw:  # each figure to its measure's precision
         places = out["measure_id"].map({m.id: precision(m) for m in plan.measures})
         for column in NUMBER_COLUMNS:
-            out[column] = [round(v, int(p)) if pd.notna(v) else v for v, p in zip(out[column], places)]
+            out[column] = [round(v, int(p)) if not _missing(v) else v for v, p in zip(out[column], places)]
     for column in out.columns:
         out[column] = out[column].map(_safe_text)
     return out.to_csv(index=False, lineterminator="\n")
@@ -241,7 +244,7 @@ def status_command(args) -> int:
     if args.format == "csv":
         sys.stdout.write(_csv(frame, plan, args.raw))
     elif args.format == "json":
-        rows = [{k: _clean(v) for k, v in row.items()} for row in frame[JSON_COLUMNS].to_dict("records")]
+        rows = [{k: _clean(v) for k, v in row.items()} for row in frame[STATUS_COLUMNS + JSON_EXTRA_COLUMNS].to_dict("records")]
         json.dump(rows, sys.stdout, indent=2)
         print()
     else:

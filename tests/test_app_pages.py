@@ -95,7 +95,7 @@ def test_scorecard_row_opens_the_measure_detail(browser, app_url):
 def test_as_of_in_the_url_changes_the_scorecard(browser, app_url):
     open_page(browser, app_url + "/?as_of=2006-12&grain=quarter")
     wait_text(browser, "#scorecard-caption", "December 2006")
-    assert "2006/07 Q3" in browser.find_element(By.ID, "scorecard-grid").text
+    assert "October to December 2006" in browser.find_element(By.ID, "scorecard-grid").text
     assert console_errors(browser) == []
 
 

@@ -35,4 +35,4 @@ def test_the_load_report_is_listed_when_the_loader_gives_one():
     lines = ["19 crimes in 6 LSOAs outside the plan's districts (Bexley 001A, ...): counted in the force total only"]
     [listed] = report_lines(SimpleNamespace(report=lines))
     assert [item.children for item in listed.children] == lines
-    assert report_lines(SimpleNamespace()) == []
+    assert report_lines(SimpleNamespace(report=[])) == []

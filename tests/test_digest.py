@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -33,7 +34,7 @@ def test_a_measure_that_turned_red_and_a_revised_month_are_listed(loaded, small_
     made = digest.build_digest(loaded, small_plan, since="2")
     text = digest.lines(made, small_plan)
     assert text["Measures that turned red or green"] == [
-        "✗ 999 calls answered within 10 seconds (Test Force) turned Red: off target for 2007-03 (was Green)."]
+        "✗ 999 calls answered within 10 seconds (Test Force) turned Red: off target for March 2007 (was Green)."]
     assert text["Earlier months revised"] == [
         "999 calls answered within 10 seconds (Test Force), Jun 2005: revised from 95.0% to 97.0% by load 2."]
 
@@ -107,7 +108,8 @@ def test_the_digest_page_says_what_the_latest_load_changed(browser, app_url):
     open_page(browser, app_url + "/digest")
     wait_for(browser, "#digest-page")
     text = browser.find_element(By.ID, "digest-page").text
-    assert "What changed since load 1 (sample_figures.csv)" in text
+    # Earlier browser tests may have loaded more months into the shared app's store.
+    assert re.search(r"What changed since load \d+ \(.+\) on \d+ \w+ \d{4}", text)
     assert "Actions due in the next 14 days or overdue" in text
     assert "nan" not in text.replace("Financial", "") and "None" not in text.replace("None.", "")
     assert not console_errors(browser)
