@@ -33,6 +33,7 @@ def status_css():
 
 import callbacks  # noqa: E402,F401  (registers every page's callbacks)
 from metrics import service  # noqa: E402
+import security  # noqa: E402
 
 app.layout = html.Div([
     dcc.Location(id="url", refresh=False),
@@ -40,6 +41,8 @@ app.layout = html.Div([
     header(),
     dbc.Container(dash.page_container, id="main", fluid=True, className="page"),
 ])
+
+security.install(app)  # sign-in, the role gate on every change, input checks, safe headers
 
 # Compute the likeliest first views while the server starts, so first visitors wait for nothing.
 if os.environ.get("METRICS_WARM_UP", "1") != "0":
