@@ -31,7 +31,7 @@ import flask
 import flask_login
 from dash import Input, Output, callback, html, set_props
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from metrics import service, users
 from metrics.periods import GRAINS
@@ -337,6 +337,8 @@ LOCAL_ONLY = ("This app has no users yet, so it answers only on the computer it 
 
 def _gate():
     request = flask.request
+    if (request.content_length or 0) > MAX_REQUEST_BYTES:
+        raise RequestEntityTooLarge()  # said before a byte of the body is read
     if request.method not in SAFE_METHODS and not same_origin():
         return _refuse(403, "Refused: this request did not come from this app's own pages "
                             "(its Origin header is missing or names another site).")
