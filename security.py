@@ -205,7 +205,7 @@ def _wrap_layout(app) -> None:
     present = _ids_in(original)
     extras = [local_mode_banner() if "local-mode-banner" not in present else None,
               html.Div(id="app-error", role="alert", className="app-error"),
-              html.Div(user_badge(), className="user-badge-bar") if "user-badge" not in present else None]
+              html.Div(user_badge(), className="user-badge-bar bg-dark text-light small px-3 pt-1 d-flex justify-content-end") if "user-badge" not in present else None]
     extras = [e for e in extras if e is not None]
     if callable(original):
         app.layout = lambda: html.Div(extras + [original()])
