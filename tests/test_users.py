@@ -116,3 +116,11 @@ def test_the_users_command_says_what_is_wrong_and_exits_2(db_path, monkeypatch, 
     assert code == 2 and "--password-stdin" in err
     code, _, err = run_cli(monkeypatch, capsys, ["users", "disable", "Nobody", *db])
     assert code == 2 and err == "error: there is no user called Nobody\n"
+
+
+def test_the_users_command_has_help_and_is_in_the_readme():
+    from auth_server import ROOT
+    readme = (ROOT / "README.md").read_text()
+    for action in ("add", "list", "disable", "enable", "reset", "role"):
+        assert f"python -m metrics users {action}" in readme or f"users {action} NAME" in readme, action
+    assert "gunicorn" in readme and "METRICS_SECRET_KEY" in readme
