@@ -34,10 +34,24 @@ def make_store(path: Path, people: dict | None = PEOPLE, figures: bool = False) 
     return path
 
 
+def app_module():
+    """The app, imported without its start-up warm-up if these tests are first to import it: a
+    warm-up still running in DuckDB when the test process exits aborts the process."""
+    before = os.environ.get("METRICS_WARM_UP")
+    os.environ["METRICS_WARM_UP"] = "0" if before is None else before
+    try:
+        import app
+    finally:
+        if before is None:
+            os.environ.pop("METRICS_WARM_UP")
+    return app
+
+
 @contextlib.contextmanager
 def serving():
     """The app on 127.0.0.1 in a thread, as tests/conftest.py serves it; the store is METRICS_DB's."""
     from werkzeug.serving import make_server
+    app_module()
     import app as dash_app
 
     with socket.socket() as s:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from auth_server import PASSWORD, PEOPLE, ROOT, make_store, serving, signed_in, store_in_use
+from auth_server import PASSWORD, PEOPLE, ROOT, app_module, make_store, serving, signed_in, store_in_use
 from metrics import service, store
 
 MONTH = 2009 * 12 + 2  # March 2009
@@ -42,7 +42,7 @@ def without_users(tmp_path, app_server):
 
 def callback_map() -> dict:
     """Every callback of the app (Dash gathers them at its first request, or here)."""
-    import app as dash_app
+    dash_app = app_module()
     dash_app.app._setup_server()
     return dash_app.app.callback_map
 
@@ -342,3 +342,19 @@ def test_python_app_py_and_gunicorn_refuse_to_serve_everyone_with_no_users(tmp_p
     gunicorn = subprocess.run([sys.executable, "-m", "gunicorn", "--preload", "-b", "0.0.0.0:0", "app:server"],
                               cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
     assert gunicorn.returncode != 0 and "Refusing to serve on 0.0.0.0" in gunicorn.stderr
+
+
+def test_require_role_lets_code_check_the_role_itself(with_users, without_users_store):
+    dash_app = app_module()
+    import security
+    assert security.current_user() is None  # outside a request: no one
+    with dash_app.server.test_request_context("/"):
+        with pytest.raises(security.NotAllowed, match="sign in as an analyst, secretary or admin first"):
+            security.require_role("analyst")
+    with store_in_use(without_users_store), dash_app.server.test_request_context("/"):
+        assert security.require_role("admin").local  # no users yet: the local user may do anything
+
+
+@pytest.fixture
+def without_users_store(tmp_path):
+    return make_store(tmp_path / "nobody.duckdb", people=None)
