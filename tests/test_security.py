@@ -116,6 +116,8 @@ def test_every_callback_that_changes_the_store_is_known_to_the_gate():
     writers = ("save_commentary", "raise_action", "update_action", "stage_upload", "load_upload")
     found = []
     for key, spec in callback_map().items():
+        if "callback" not in spec:
+            continue  # a clientside callback: it runs in the browser and cannot reach the store
         function = inspect.unwrap(spec["callback"])
         if any(f"service.{w}(" in inspect.getsource(function) for w in writers):
             assert security.write_role(key), f"{function.__name__} changes the store but is not gated"
