@@ -34,6 +34,7 @@ def status_css():
 
 import callbacks  # noqa: E402,F401  (registers every page's callbacks)
 from metrics import service  # noqa: E402
+import security  # noqa: E402
 
 
 
@@ -80,6 +81,8 @@ def unknown_pages_answer_404(response):
             and response.mimetype == "text/html" and not _is_page(request.path)):
         response.status_code = 404
     return response
+
+security.install(app)  # sign-in, the role gate on every change, input checks, safe headers
 
 # Compute the likeliest first views while the server starts, so first visitors wait for nothing.
 if os.environ.get("METRICS_WARM_UP", "1") != "0":

@@ -14,6 +14,7 @@ from pathlib import Path
 from metrics import store
 from metrics.periods import GRAINS, PeriodError, month_words, parse_month
 from metrics.plan import PlanError, load_plan
+from metrics.users import ROLES
 from metrics.vocabulary import term
 
 DEFAULT_CONFIG = "config/targets.yaml"  # as metrics.workspace, which validate does not import
@@ -339,6 +340,53 @@ def chart_command(args) -> int:
     return 0
 
 
+def _password(args) -> str:
+    """The new password: one line of standard input, or typed twice at a prompt."""
+    import getpass
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("there is no terminal to ask for the password: give it on standard input with --password-stdin")
+    first = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("The same again: ") != first:
+        raise UsageError("the two passwords differ; nothing was changed")
+    return first
+
+
+def users_command(args) -> int:
+    """Add, list, disable, enable or reset the users who may sign in to the web app."""
+    from metrics import users
+
+    conn = store.connect(args.db)
+    try:
+        if args.action == "list":
+            frame = users.listing(conn)
+            if frame.empty:
+                print("No users yet: the web app serves one local user on 127.0.0.1 only. "
+                      "Add one with: python -m metrics users add NAME --role admin")
+            for row in records(frame):
+                print(f"{row.name:<30} {row.role:<10} {'disabled' if row.disabled else 'active':<9} "
+                      f"added {row.created_at.day} {row.created_at:%B %Y}")
+            return 0
+        if args.action == "add":
+            user = users.add(conn, args.name, args.role, _password(args))
+            print(f"added {user.name}, {user.role_words}")
+        elif args.action == "reset":
+            user = users.reset_password(conn, args.name, _password(args))
+            print(f"new password set for {user.name}; their earlier sessions have ended")
+        elif args.action == "role":
+            user = users.set_role(conn, args.name, args.role)
+            print(f"{user.name} is now {user.role_words}")
+        else:
+            user = getattr(users, args.action)(conn, args.name)
+            print(f"{user.name} is {'disabled: they can no longer sign in, and their name stays on what they did' if user.disabled else 'enabled'}")
+        return 0
+    except users.UserError as err:
+        raise UsageError(str(err)) from None
+    finally:
+        conn.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", action="append", metavar="PATH",
@@ -387,6 +435,20 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--out", required=True, metavar="FILE.html")
     digest.add_argument("--email", action="store_true", help="also e-mail it (METRICS_SMTP_HOST, METRICS_SMTP_TO, ...)")
     digest.set_defaults(run=digest_command)
+
+    people = commands.add_parser("users", help="the people who may sign in to the web app, and their roles")
+    people_actions = people.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, words in (("add", "add a user"), ("disable", "stop a user signing in (their name stays on their work)"),
+                          ("enable", "let a disabled user sign in again"), ("reset", "set a new password"),
+                          ("role", "change a user's role"), ("list", "every user, with role")):
+        sub = people_actions.add_parser(action, parents=[common], help=words)
+        if action != "list":
+            sub.add_argument("name", metavar="NAME")
+        if action in ("add", "role"):
+            sub.add_argument("--role", required=True, choices=ROLES)
+        if action in ("add", "reset"):
+            sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        sub.set_defaults(run=users_command)
     return parser
 
 

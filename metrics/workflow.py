@@ -12,18 +12,33 @@ import pandas as pd
 from metrics import store
 
 ACTION_STATUSES = ("open", "discharged")
+# Long enough for any real note, short enough that no one can bloat the board's pages.
+MAX_COMMENTARY = 10_000
+MAX_ACTION_TEXT = 2_000
+MAX_NAME = 200
 
 
 class WorkflowError(ValueError):
     """A commentary or action that cannot be saved, with the reason."""
 
 
+def _limited(value, field: str, limit: int) -> str:
+    """Text stripped, and refused (with its length and the limit) if it is longer than the limit."""
+    if value is not None and not isinstance(value, str):
+        raise WorkflowError(f"{field} must be text")
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise WorkflowError(f"{field} is {len(value):,} characters; the limit is {limit:,}")
+    return value
+
+
 def save_commentary(conn, measure_id: str, quarter_end: int, text: str, author: str) -> int:
-    """Add a version of a measure's commentary for a quarter; returns the version number."""
-    text = (text or "").strip()
+    """Add a version of a measure's commentary for a quarter; returns the version number.
+    The author is the signed-in person, passed by the caller."""
+    text = _limited(text, "the commentary", MAX_COMMENTARY)
     if not text:
         raise WorkflowError("commentary is empty")
-    if not (author or "").strip():
+    if not _limited(author, "the author's name", MAX_NAME):
         raise WorkflowError("say who wrote the commentary")
     with store.transaction(conn):
         version = conn.execute(
@@ -55,8 +70,24 @@ def _date(value, field: str) -> dt.date:
         raise WorkflowError(f"{field} must be a date, YYYY-MM-DD, not {value!r}") from None
 
 
+def _check_action_text(text, owner, discharge_note=None) -> None:
+    _limited(text, "the action", MAX_ACTION_TEXT)
+    _limited(owner, "the owner's name", MAX_NAME)
+    _limited(discharge_note, "how it was discharged", MAX_ACTION_TEXT)
+
+
+def _editor(name, field: str) -> str:
+    """The person making the change (the signed-in user): required, and a name's length at most."""
+    name = _limited(name, field, MAX_NAME)
+    if not name:
+        raise WorkflowError(f"say who {'raised' if field.startswith('who raised') else 'changed'} the action")
+    return name
+
+
 def raise_action(conn, meeting_date, text: str, owner: str, due_date, measures: list[str], raised_by: str) -> int:
-    """Record an action raised at a meeting; returns its number."""
+    """Record an action raised at a meeting; returns its number. raised_by is the signed-in person."""
+    _check_action_text(text, owner)
+    raised_by = _editor(raised_by, "who raised it")
     if not (text or "").strip() or not (owner or "").strip():
         raise WorkflowError("an action needs its text and an owner")
     meeting, due = _date(meeting_date, "meeting date"), _date(due_date, "due date")
@@ -68,7 +99,10 @@ def raise_action(conn, meeting_date, text: str, owner: str, due_date, measures: 
 
 
 def update_action(conn, action_id: int, edited_by: str, **changes) -> int:
-    """Change an action (text, owner, due_date, measures, status, discharge_note) as a new version."""
+    """Change an action (text, owner, due_date, measures, status, discharge_note) as a new version.
+    edited_by is the signed-in person."""
+    edited_by = _editor(edited_by, "who changed it")
+    _check_action_text(changes.get("text"), changes.get("owner"), changes.get("discharge_note"))
     current = conn.execute("""SELECT * FROM actions WHERE action_id = ? ORDER BY version DESC LIMIT 1""",
                            [action_id]).df()
     if current.empty:

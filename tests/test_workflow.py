@@ -52,3 +52,32 @@ def test_open_actions_carry_forward_and_discharged_ones_can_be_left_out(fresh_st
 def test_a_bad_due_date_is_refused(fresh_store):
     with pytest.raises(WorkflowError, match="due date must be a date"):
         workflow.raise_action(fresh_store, "2006-10-12", "A", "X", "next week", [], "Board")
+
+
+def test_text_over_its_limit_is_refused_with_its_length_and_nothing_is_saved(fresh_store):
+    with pytest.raises(WorkflowError, match="the commentary is 10,001 characters; the limit is 10,000"):
+        workflow.save_commentary(fresh_store, "calls_999_10s", QUARTER, "x" * 10_001, "Supt Jones")
+    workflow.save_commentary(fresh_store, "calls_999_10s", QUARTER, "x" * 10_000, "Supt Jones")  # at the limit
+    with pytest.raises(WorkflowError, match="the action is 2,001 characters; the limit is 2,000"):
+        workflow.raise_action(fresh_store, "2006-10-12", "a" * 2_001, "ACC", "2006-12-31", [], "Board")
+    with pytest.raises(WorkflowError, match="the owner's name is 201 characters; the limit is 200"):
+        workflow.raise_action(fresh_store, "2006-10-12", "Review", "o" * 201, "2006-12-31", [], "Board")
+    number = workflow.raise_action(fresh_store, "2006-10-12", "Review", "ACC", "2006-12-31", [], "Board")
+    with pytest.raises(WorkflowError, match="how it was discharged is 2,001 characters"):
+        workflow.update_action(fresh_store, number, "Chair", status="discharged", discharge_note="n" * 2_001)
+    with pytest.raises(WorkflowError, match="who changed it is 201 characters"):
+        workflow.update_action(fresh_store, number, "c" * 201, owner="DCC")
+    assert fresh_store.execute("SELECT count(*) FROM commentary").fetchone()[0] == 1
+    assert fresh_store.execute("SELECT count(*) FROM actions").fetchone()[0] == 1
+
+
+def test_every_change_to_an_action_needs_the_person_making_it(fresh_store):
+    with pytest.raises(WorkflowError, match="say who raised the action"):
+        workflow.raise_action(fresh_store, "2006-10-12", "Review", "ACC", "2006-12-31", [], "  ")
+    number = workflow.raise_action(fresh_store, "2006-10-12", "Review", "ACC", "2006-12-31", [], "Sam Secretary")
+    with pytest.raises(WorkflowError, match="say who changed the action"):
+        workflow.update_action(fresh_store, number, "", owner="DCC")
+    workflow.update_action(fresh_store, number, "Sam Secretary", owner="DCC")
+    assert workflow.action_log(fresh_store)["edited_by"].tolist() == ["Sam Secretary"]
+    with pytest.raises(WorkflowError, match="the commentary must be text"):
+        workflow.save_commentary(fresh_store, "calls_999_10s", QUARTER, ["not", "text"], "Supt Jones")
