@@ -76,7 +76,8 @@ def unknown_pages_answer_404(response):
     """Dash answers every path with its page shell; an unknown page's shell goes out as 404 (the
     browser still shows the app's header and the not-found page with its link home)."""
     from flask import request
-    internal = request.path.startswith(("/_dash", "/_reload", "/_favicon", "/assets", "/status.css"))
+    internal = request.path.startswith(("/_dash", "/_reload", "/_favicon", "/assets", "/status.css", "/signin",
+                                        "/signout"))
     if (request.method == "GET" and response.status_code == 200 and not internal
             and response.mimetype == "text/html" and not _is_page(request.path)):
         response.status_code = 404

@@ -385,21 +385,7 @@ def _check_callback(body):
     problem = _inputs_problem(body, app.callback_map[body["output"]])
     if problem:
         return _refuse(400, problem)
-    _sign_with_user(body)
     return None
-
-
-# The pages' "your name" boxes: whatever is typed, the signed-in person's name is what is recorded.
-IDENTITY_FIELDS = ("measure-commentary-author", "action-editor")
-
-
-def _sign_with_user(body) -> None:
-    """Put the signed-in person's name in any name box the request carries. Dash reads the same
-    parsed body that this changes, so the callback records who really made the change."""
-    person = current_user()
-    for item in body.get("state", []):
-        if person and isinstance(item, dict) and item.get("id") in IDENTITY_FIELDS:
-            item["value"] = person.name
 
 
 def _shape_problem(body, callback_map) -> str | None:
@@ -455,7 +441,7 @@ FIELDS = {
     ("data-staged", "data"): ("The staged files", (lambda v: v is None or (
         isinstance(v, list) and all(isinstance(i, dict) for i in v)), "the list of checked files")),
 }
-for _name_field in ("action-owner", "action-new-owner", "action-editor", "measure-commentary-author"):
+for _name_field in ("action-owner", "action-new-owner"):
     FIELDS[(_name_field, "value")] = ("The name", _text(200))
 for _date_field in ("action-meeting", "action-due", "action-new-due"):
     FIELDS[(_date_field, "value")] = ("The date", _text(20))
@@ -469,6 +455,17 @@ def _described(value) -> str:
     return kind or f"{type(value).__name__} {value!r}"[:60]
 
 
+def _group_problem(item, spec) -> str | None:
+    """A pattern-matching group (ALL) is a list of {id, property, value}; its presses are counts."""
+    if not isinstance(item, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), dict) for i in item):
+        return f"The request's inputs do not match this callback's ({spec['property']} of a group). Reload the page."
+    label, (valid, wanted) = N_CLICKS
+    for i in item:
+        if spec["property"] == "n_clicks" and not valid(i.get("value")):
+            return f"{label} must be {wanted}; the request sent {_described(i.get('value'))}."
+    return None
+
+
 def _inputs_problem(body, declared: dict) -> str | None:
     """The first input or state the callback cannot use, in words; None when all are fine."""
     for part in ("inputs", "state"):
@@ -477,7 +474,10 @@ def _inputs_problem(body, declared: dict) -> str | None:
             return f"This callback takes {len(expected)} {part}; the request sent {len(sent)}. Reload the page."
         for item, spec in zip(sent, expected):
             if spec["id"].startswith("{"):
-                continue  # a pattern-matching group: its ids vary, and the callback checks its values
+                problem = _group_problem(item, spec)  # a pattern-matching group: its ids vary
+                if problem:
+                    return problem
+                continue
             if not isinstance(item, dict) or item.get("id") != spec["id"] or item.get("property") != spec["property"]:
                 return f"The request's {part} do not match this callback's ({spec['id']}.{spec['property']}). Reload the page."
             label, (valid, wanted) = FIELDS.get((spec["id"], spec["property"]),

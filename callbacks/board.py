@@ -6,6 +6,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from layouts.components import (fmt, query, row_summary, spc_figure, status_badge, text_or, trend_text,
                                 variation_text)
+import security
 from metrics import service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
@@ -125,25 +126,26 @@ def show_actions(_message, _quarter):
     State("action-meeting", "value"), State("action-text", "value"), State("action-owner", "value"),
     State("action-due", "value"), State("action-measures", "value"),
     State("action-id", "value"), State("action-new-owner", "value"), State("action-new-due", "value"),
-    State("action-note", "value"), State("action-editor", "value"),
+    State("action-note", "value"),
     prevent_initial_call=True,
 )
 def change_actions(_raise, _update, _discharge, meeting, text, owner, due, measures, action_id, new_owner, new_due,
-                   note, editor):
+                   note):
+    editor = security.require_role("secretary").name
 
     source = service.Source.from_environment()
     try:
         if ctx.triggered_id == "action-raise":
             number = service.raise_action(source, meeting_date=meeting, text=text, owner=owner, due_date=due,
-                                          measures=measures or [], raised_by=owner or "board")
+                                          measures=measures or [], raised_by=editor)
             return dbc.Alert(f"Action {number} raised.", color="success")
         if not action_id:
             return dbc.Alert("Give the action number.", color="warning")
         if ctx.triggered_id == "action-update":
-            service.update_action(source, int(action_id), editor or "board", owner=new_owner or None,
+            service.update_action(source, int(action_id), editor, owner=new_owner or None,
                                   due_date=new_due or None)
             return dbc.Alert(f"Action {int(action_id)} updated.", color="success")
-        service.update_action(source, int(action_id), editor or "board", status="discharged", discharge_note=note)
+        service.update_action(source, int(action_id), editor, status="discharged", discharge_note=note)
         return dbc.Alert(f"Action {int(action_id)} discharged.", color="success")
     except WorkflowError as err:
         return dbc.Alert(f"Not saved: {err}.", color="warning")

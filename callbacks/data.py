@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import text_or, uk_month
+import security
 from metrics import loading, service
 from metrics.formats import fmt, records
 from metrics.loading import FigureProblem, FiguresError
@@ -116,11 +117,12 @@ def download_problems(clicks, refused):
     Input("data-confirm", "n_clicks"), State("data-staged", "data"), prevent_initial_call=True,
 )
 def load_confirmed(_clicks, staged):
+    person = security.require_role("analyst")
     source = service.Source.from_environment()
     lines, loaded = [], []
     for item in staged or []:
         try:
-            result = service.load_upload(source, item, dry_run=False)
+            result = service.load_upload(source, item, dry_run=False, loaded_by=person.name)
             lines.append(html.Li([f"{item['name']}: {result.summary()}", *report_lines(result)]))
             loaded += service.load_months(source, result.load_id) if result.load_id else []
         except (FiguresError, ValueError) as error:

@@ -8,6 +8,7 @@ from layouts.header import chosen_grain
 from layouts.components import (assurance_text, baseline_words, fmt, grain_words, missing, period_words, query,
                                 row_summary, spc_figure, status_badge, target_words, term, text_or, tolerance_words,
                                 trend_text, uk_month, variation_text)
+import security
 from metrics import board, service
 from metrics.periods import month_label, period_window
 from metrics.vocabulary import rule_words
@@ -169,9 +170,10 @@ def show_commentary(measure_id, as_of, _saved):
     Output("measure-commentary-saved", "children"), Output("measure-commentary-text", "value"),
     Input("measure-commentary-save", "n_clicks"),
     State("measure-id", "data"), State("as-of", "value"), State("measure-commentary-text", "value"),
-    State("measure-commentary-author", "value"), prevent_initial_call=True,
+    prevent_initial_call=True,
 )
-def save_commentary(_clicks, measure_id, as_of, text, author):
+def save_commentary(_clicks, measure_id, as_of, text):
+    author = security.require_role("analyst").name  # the server's word on who is signed in
     try:
         version = service.save_commentary(service.Source.from_environment(), measure_id, _quarter_end(as_of), text, author)
     except WorkflowError as err:

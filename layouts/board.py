@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.components import for_role
 from metrics import service
 
 dash.register_page(__name__, path="/board", name="Board review", title="Board review - police performance", order=2)
@@ -35,7 +36,7 @@ def layout(**_query):
         html.P("Actions raised at board meetings, carried from meeting to meeting until discharged.",
                className="text-muted"),
         html.Div(id="board-actions"),
-        dbc.Card(dbc.CardBody([
+        for_role("secretary", dbc.Card(dbc.CardBody([
             html.H3("Raise an action", className="h6"),
             dbc.Row([
                 dbc.Col([html.Label("Meeting date", htmlFor="action-meeting", className="form-label"),
@@ -62,11 +63,9 @@ def layout(**_query):
                          dbc.Input(id="action-new-due", type="date")], md=2),
                 dbc.Col([html.Label("How it was discharged", htmlFor="action-note", className="form-label"),
                          dbc.Input(id="action-note")], md=3),
-                dbc.Col([html.Label("Your name", htmlFor="action-editor", className="form-label"),
-                         dbc.Input(id="action-editor")], md=2),
                 dbc.Col([dbc.Button("Update", id="action-update", color="secondary", outline=True, className="mt-4 me-1"),
                          dbc.Button("Discharge", id="action-discharge", color="secondary", className="mt-4")], md=2),
             ], className="g-2"),
             html.Div(id="action-message", role="status", className="mt-2"),
-        ]), className="mb-3"),
+        ]), className="mb-3"), "raise, update or discharge actions"),
     ])

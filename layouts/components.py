@@ -12,6 +12,18 @@ from metrics.formats import fmt, missing  # noqa: F401
 from metrics.vocabulary import RAG, RULES as RULE_WORDS, term  # noqa: F401
 
 
+def for_role(role: str, controls, doing: str) -> html.Div:
+    """Write controls, hidden from people whose role may not use them (the server refuses them too)."""
+    import security
+    from metrics.users import allows
+
+    person = security.current_user()
+    allowed = person is not None and allows(person.role, role)
+    note = None if allowed else html.P(f"Sign in as {security._roles_from(role)} to {doing}.",
+                                       className="text-muted small", id=f"needs-{role}")
+    return html.Div([note, html.Div(controls, hidden=not allowed, className="write-controls")])
+
+
 def status_badge(rag: str) -> html.Span:
     t = term("rag", rag)
     return html.Span([html.Span(t.icon, className="rag-icon", **{"aria-hidden": "true"}), t.word],

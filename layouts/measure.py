@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.components import for_role
 from metrics import service
 
 dash.register_page(__name__, path_template="/measure/<measure_id>", name="Measure",
@@ -23,7 +24,6 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
             dcc.Graph(id="measure-chart", style={"display": "none"}), html.Div(id="measure-areas"),
             html.Div(id="measure-figures"), html.Div(id="measure-commentary"),
             dcc.Textarea(id="measure-commentary-text", style={"display": "none"}),
-            dbc.Input(id="measure-commentary-author", style={"display": "none"}),
             html.Button(id="measure-commentary-save", style={"display": "none"}),
             html.Div(id="measure-commentary-saved"),
         ])
@@ -40,13 +40,12 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
         dcc.Loading(html.Div(id="measure-areas"), delay_show=300),
         html.H2("Commentary", className="section-title"),
         html.Div(id="measure-commentary"),
-        dbc.Row([
+        for_role("analyst", dbc.Row([
             dbc.Col([html.Label("Commentary for this quarter", htmlFor="measure-commentary-text", className="form-label"),
                      dcc.Textarea(id="measure-commentary-text", className="form-control", style={"height": "7em"})], md=8),
-            dbc.Col([html.Label("Written by", htmlFor="measure-commentary-author", className="form-label"),
-                     dbc.Input(id="measure-commentary-author", placeholder="Name and role"),
+            dbc.Col([html.P("Saved under your name, with the time.", className="small text-muted mt-4"),
                      dbc.Button("Save commentary", id="measure-commentary-save", color="primary", className="mt-2")], md=4),
-        ], className="g-2"),
+        ], className="g-2"), "write commentary"),
         html.Div(id="measure-commentary-saved", role="status"),
         html.H2("Figures", className="section-title"),
         html.Div(id="measure-figures"),

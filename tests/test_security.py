@@ -86,14 +86,12 @@ def write_payloads() -> dict:
     return {
         "save commentary": payload("measure-commentary-saved.children", {
             "measure-commentary-save.n_clicks": 1, "measure-id.data": "domestic_abuse_reported",
-            "as-of.value": MONTH, "measure-commentary-text.value": "Reports rose after the campaign.",
-            "measure-commentary-author.value": "Chief Constable"}),
+            "as-of.value": MONTH, "measure-commentary-text.value": "Reports rose after the campaign."}),
         "raise an action": payload("action-message.children", {
             "action-raise.n_clicks": 1, "action-meeting.value": "2009-04-10", "action-text.value": "Review reports",
             "action-owner.value": "DCI Smith", "action-due.value": "2009-06-30", "action-measures.value": []}),
         "discharge an action": payload("action-message.children", {
-            "action-discharge.n_clicks": 1, "action-id.value": 1, "action-note.value": "Done",
-            "action-editor.value": "Chief Constable"}),
+            "action-discharge.n_clicks": 1, "action-id.value": 1, "action-note.value": "Done"}),
         "check a file": payload("data-preview.children", {
             "data-upload.contents": [upload_value()], "data-upload.filename": ["figures.csv"]}),
         "load a file": payload("data-result.children...data-confirm.disabled", {
@@ -159,9 +157,11 @@ def test_each_role_may_make_its_own_changes_and_the_store_names_the_signed_in_pe
     assert "added 1, revised 0, unchanged 0" in post(analyst, url, payloads["load a file"]).text
     conn = store.connect(path)
     try:
-        # "Chief Constable" was typed in the name boxes; the signed-in people are recorded.
+        # No name is typed anywhere: the signed-in people are recorded.
         assert conn.execute("SELECT author FROM commentary").fetchall() == [("Ann Analyst",)]
-        assert conn.execute("SELECT edited_by FROM actions ORDER BY version").fetchall()[-1] == ("Sam Secretary",)
+        assert conn.execute("SELECT edited_by FROM actions ORDER BY version").fetchall() == [
+            ("Sam Secretary",), ("Sam Secretary",)]
+        assert conn.execute("SELECT loaded_by FROM loads").fetchall() == [("Ann Analyst",)]
         assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] == 1
     finally:
         conn.close()
