@@ -78,6 +78,21 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def plan_problems(tmp_path, text, name="targets.yaml") -> list[str]:
+    """Write a plan file and return every problem validation finds in it, as printed."""
+    from metrics.plan import PlanError
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(PlanError) as caught:
+        load_plan(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def line_of(text, needle) -> int:
+    """The line number of the first line holding `needle`."""
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
 @pytest.fixture
 def plan_file(tmp_path) -> Path:
     return write(tmp_path / "targets.yaml", SMALL_PLAN)

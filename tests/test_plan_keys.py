@@ -7,22 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_PLAN
+from conftest import SMALL_PLAN, plan_problems as problems, line_of
 from metrics.plan import PlanError, load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def problems(tmp_path, text, name="targets.yaml"):
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(PlanError) as caught:
-        load_plan(path)
-    return [str(p) for p in caught.value.problems]
-
-
-def line_of(text, needle):
-    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 MEASURE_KEYS = ("id, title, definition, unit, direction, aggregation, assess_on, baseline, targets, trajectory, "

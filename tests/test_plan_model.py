@@ -4,29 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_PLAN
+from conftest import SMALL_PLAN, plan_problems as problems, line_of
 from metrics.periods import parse_month
-from metrics.plan import Phase, PlanError, Target, load_plan
+from metrics.plan import Phase, Target, load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def problems(tmp_path, text, name="targets.yaml"):
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(PlanError) as caught:
-        load_plan(path)
-    return [str(p) for p in caught.value.problems]
 
 
 def plan_of(tmp_path, text, name="targets.yaml"):
     path = tmp_path / name
     path.write_text(text)
     return load_plan(path)
-
-
-def line_of(text, needle):
-    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 STRENGTH = """\
