@@ -398,73 +398,64 @@ def _check_rows(conn, decimal_comma: bool = False, allow_future: bool = False, n
         LEFT JOIN plan_measures m ON m.measure_id = r.measure_id
         LEFT JOIN plan_areas a ON a.area = r.area)""")
     future = "false" if allow_future else f"month > {now}"
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE problems AS
-        SELECT row_number, 'measure_id' AS column_name,
+    # Each check: what a problem row says, and which rows have it. A clean row passes every check,
+    # so the checks run over the rows that fail any (`suspect`, usually none), not every row.
+    checks = [
+        (f"""row_number, 'measure_id' AS column_name,
                CASE WHEN coalesce(measure_id, '') = '' THEN 'measure_id is blank'
                     ELSE 'unknown measure "' || {_short('measure_id')} || '"' END AS reason,
-               {_short('measure_id')} AS detail, measure_id AS value
-        FROM checked WHERE NOT known_measure
-        UNION ALL
-        SELECT row_number, 'area', 'unknown area "' || {_short('area')} || '"', {_short('area')}, area
-        FROM checked WHERE NOT known_area
-        UNION ALL
-        SELECT row_number, period_column,
+               {_short('measure_id')} AS detail, measure_id AS value""",
+         """NOT known_measure"""),
+        (f"""row_number, 'area', 'unknown area "' || {_short('area')} || '"', {_short('area')}, area""",
+         """NOT known_area"""),
+        ("""row_number, period_column,
                CASE WHEN coalesce(period_text, '') = '' THEN 'period is blank (accepted: 2005-04, Apr 2005, April 2005, 2005-04-01)'
-                    ELSE 'bad period: ' || period_error END, NULL, period_text
-        FROM checked WHERE period_error IS NOT NULL OR coalesce(period_text, '') = ''
-        UNION ALL
-        SELECT row_number, period_column,
+                    ELSE 'bad period: ' || period_error END, NULL, period_text""",
+         """period_error IS NOT NULL OR coalesce(period_text, '') = ''"""),
+        (f"""row_number, period_column,
                'the period ' || period_text || ' is after the current month ({month_words(now)}): a figure cannot be '
-               || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text
-        FROM checked WHERE {future} AND NOT (value_blank AND NOT has_ratio_parts)
-        UNION ALL
-        SELECT row_number, value_column,
+               || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text""",
+         f"""{future} AND NOT (value_blank AND NOT has_ratio_parts)"""),
+        (f"""row_number, value_column,
                CASE WHEN hours_value IS NOT NULL THEN '"' || value_text || '" is hours:minutes, but measure '
                          || measure_id || ' is in ' || unit || ' (hours:minutes is only for hours)'
-                    ELSE '"' || {_short('value_text')} || '" is not a number ({ACCEPTED_VALUES})' END, NULL, value_text
-        FROM checked
-        WHERE known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL
-        UNION ALL
-        SELECT row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
-               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL, value_text
-        FROM checked WHERE known_measure AND unit <> 'percent' AND ends_with(value_text, '%')
-        UNION ALL
-        SELECT row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL, value_text
-        FROM checked WHERE known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)
-        UNION ALL
-        SELECT row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL, value_text
-        FROM checked WHERE known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0
-        UNION ALL
-        SELECT row_number, 'numerator', '"' || {_short('numerator_text')} || '" is not a number', NULL, numerator_text
-        FROM checked WHERE coalesce(numerator_text, '') <> '' AND numerator IS NULL
-        UNION ALL
-        SELECT row_number, 'denominator', '"' || {_short('denominator_text')} || '" is not a number', NULL, denominator_text
-        FROM checked WHERE coalesce(denominator_text, '') <> '' AND denominator IS NULL
-        UNION ALL
-        SELECT row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL, denominator_text
-        FROM checked WHERE denominator = 0
-        UNION ALL
-        SELECT row_number, 'numerator', 'numerator and denominator cannot be negative', NULL, NULL
-        FROM checked WHERE numerator < 0 OR denominator < 0
-        UNION ALL
-        SELECT row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100',
-               NULL, numerator_text
-        FROM checked WHERE unit = 'percent' AND numerator > denominator AND denominator > 0
-        UNION ALL
-        SELECT row_number, CASE WHEN coalesce(numerator_text, '') = '' THEN 'numerator' ELSE 'denominator' END,
-               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL, NULL
-        FROM checked
-        WHERE known_measure AND aggregation = 'ratio' AND NOT not_applicable
-          AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')
-        UNION ALL
-        SELECT row_number, 'numerator',
-               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL, NULL
-        FROM checked WHERE known_measure AND aggregation <> 'ratio' AND has_ratio_parts
-        UNION ALL
-        SELECT row_number, 'note', 'the note is ' || length(note) || ' characters long; a note may '
-               || 'have at most {MAX_NOTE_LENGTH:,} characters', NULL, NULL
-        FROM checked WHERE length(note) > {MAX_NOTE_LENGTH}
+                    ELSE '"' || {_short('value_text')} || '" is not a number ({ACCEPTED_VALUES})' END, NULL, value_text""",
+         """known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL"""),
+        ("""row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
+               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL, value_text""",
+         """known_measure AND unit <> 'percent' AND ends_with(value_text, '%')"""),
+        ("""row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL, value_text""",
+         """known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)"""),
+        ("""row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL, value_text""",
+         """known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0"""),
+        (f"""row_number, 'numerator', '"' || {_short('numerator_text')} || '" is not a number', NULL, numerator_text""",
+         """coalesce(numerator_text, '') <> '' AND numerator IS NULL"""),
+        (f"""row_number, 'denominator', '"' || {_short('denominator_text')} || '" is not a number', NULL, denominator_text""",
+         """coalesce(denominator_text, '') <> '' AND denominator IS NULL"""),
+        ("""row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL, denominator_text""",
+         """denominator = 0"""),
+        ("""row_number, 'numerator', 'numerator and denominator cannot be negative', NULL, NULL""",
+         """numerator < 0 OR denominator < 0"""),
+        ("""row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100',
+               NULL, numerator_text""",
+         """unit = 'percent' AND numerator > denominator AND denominator > 0"""),
+        ("""row_number, CASE WHEN coalesce(numerator_text, '') = '' THEN 'numerator' ELSE 'denominator' END,
+               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL, NULL""",
+         """known_measure AND aggregation = 'ratio' AND NOT not_applicable
+          AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')"""),
+        ("""row_number, 'numerator',
+               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL, NULL""",
+         """known_measure AND aggregation <> 'ratio' AND has_ratio_parts"""),
+        (f"""row_number, 'note', 'the note is ' || length(note) || ' characters long; a note may '
+               || 'have at most {MAX_NOTE_LENGTH:,} characters', NULL, NULL""",
+         f"""length(note) > {MAX_NOTE_LENGTH}"""),
+    ]
+    per_row = "\n        UNION ALL\n        ".join(f"SELECT {select} FROM suspect WHERE {where}" for select, where in checks)
+    suspect = " OR ".join(f"({where})" for _, where in checks)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE problems AS
+        WITH suspect AS MATERIALIZED (SELECT * FROM checked WHERE {suspect})
+        {per_row}
         UNION ALL
         SELECT row_number, period_column,
                'duplicate: ' || measure_id || ', ' || area || ', ' || period_text
