@@ -81,11 +81,16 @@ def _reason(r, plan: Plan, period: str) -> str | None:
     return why + "no baseline"
 
 
+_WORD_INPUTS = ("anchor", "grain", "previous_anchor", "measure_id", "target_seq", "unit", "rag", "actual",
+                "complete", "aggregation", "period_last_month", "months_held", "months_expected")
+
+
 def add_words(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """The status frame's columns in words, from the vocabulary and the plan: what every view shows."""
     ysm = plan.year_start_month
     measures = {m.id: m for m in plan.measures}
-    rows = frame.to_dict("records")
+    # Only the columns the words need: converting every column of every row costs more than the words.
+    rows = frame[[c for c in _WORD_INPUTS if c in frame.columns]].to_dict("records")
     frame["period_words"] = [period_words(int(r["anchor"]), r["grain"], ysm) for r in rows]
     frame["previous_label"] = [period_words(int(r["previous_anchor"]), r["grain"], ysm)
                                if pd.notna(r["previous_anchor"]) else None for r in rows]

@@ -156,6 +156,7 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
     """Put the file's cells into table `raw` (all text, columns c0..cN, plus row_number) and
     return the header names as written."""
     suffix = path.suffix.lower()
+    _drop_temp(conn, "raw")  # a view over a CSV's cells, or a workbook's table
     if suffix in (".xlsx", ".xlsm"):
         try:
             header, where = excel.stage_sheet(conn, path, sheet, _ShapeProblem)
@@ -176,9 +177,11 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
         return _Reading([])
     names = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
     try:
+        # The cells in file order; a row's number is its rowid (a window numbering a million rows
+        # costs more than reading them).
         conn.execute(
-            f"""CREATE OR REPLACE TEMP TABLE raw AS
-            SELECT row_number() OVER () + 1 AS row_number, *
+            f"""CREATE OR REPLACE TEMP TABLE raw_cells AS
+            SELECT *
             FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"', columns = {{{names}}},
                           null_padding = true, ignore_errors = false,
                           strict_mode = false, encoding = 'utf-8')
@@ -187,7 +190,8 @@ def _stage_raw(conn, path: Path, sheet: str | None) -> _Reading:
         )
     except Exception as err:
         raise _ShapeProblem(f"the file cannot be read as CSV: {str(err).splitlines()[0]}") from err
-    if conn.execute("SELECT count(*) FROM raw").fetchone()[0] > excel.MAX_ROWS:
+    conn.execute("CREATE TEMP VIEW raw AS SELECT rowid + 2 AS row_number, * FROM raw_cells")
+    if conn.execute("SELECT count(*) FROM raw_cells").fetchone()[0] > excel.MAX_ROWS:
         raise excel.TooManyRows(excel.too_many_rows_message(excel.MAX_ROWS))
     return _Reading(header, decimal_comma=delimiter == ";")
 
@@ -245,10 +249,15 @@ def _recognise(header: list[str]) -> tuple[str, dict]:
 def _drop_rows(conn) -> None:
     """`rows` is a view over the file's cells, or for police.uk a table of counts: a load on the
     same connection may follow one of the other kind."""
-    kind = conn.execute("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = 'rows' AND temporary UNION ALL "
-                        "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = 'rows' AND temporary").fetchone()
+    _drop_temp(conn, "rows")
+
+
+def _drop_temp(conn, name: str) -> None:
+    kind = conn.execute("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $n AND temporary UNION ALL "
+                        "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $n AND temporary",
+                        {"n": name}).fetchone()
     if kind:
-        conn.execute(f"DROP {kind[0]} rows")
+        conn.execute(f"DROP {kind[0]} {name}")
 
 
 def _stage_rows(conn, shape: str, columns: dict) -> None:
@@ -259,26 +268,32 @@ def _stage_rows(conn, shape: str, columns: dict) -> None:
     if shape == "long":
         conn.execute(f"""
             CREATE OR REPLACE TEMP VIEW rows AS
-            SELECT row_number, trim({col('measure_id')}) AS measure_id,
-                   coalesce(nullif(trim({col('area')}), ''), 'force') AS area,
-                   trim({col('period')}) AS period_text, 'period' AS period_column,
-                   trim({col('value')}) AS value_text, 'value' AS value_column,
-                   trim({col('numerator')}) AS numerator_text, trim({col('denominator')}) AS denominator_text,
-                   nullif(trim({col('note')}), '') AS note
+            SELECT row_number, {_trim(col('measure_id'))} AS measure_id,
+                   coalesce(nullif({_trim(col('area'))}, ''), 'force') AS area,
+                   {_trim(col('period'))} AS period_text, 'period' AS period_column,
+                   {_trim(col('value'))} AS value_text, 'value' AS value_column,
+                   {_trim(col('numerator'))} AS numerator_text, {_trim(col('denominator'))} AS denominator_text,
+                   nullif({_trim(col('note'))}, '') AS note
             FROM raw
-            WHERE coalesce(trim({col('measure_id')}), '') <> '' OR coalesce(trim({col('period')}), '') <> ''
-               OR coalesce(trim({col('value')}), '') <> ''""")
+            WHERE coalesce({_trim(col('measure_id'))}, '') <> '' OR coalesce({_trim(col('period'))}, '') <> ''
+               OR coalesce({_trim(col('value'))}, '') <> ''""")
         return
     selects = [
-        f"""SELECT row_number, trim({col('measure_id')}) AS measure_id,
-                   coalesce(nullif(trim({col('area')}), ''), 'force') AS area,
+        f"""SELECT row_number, {_trim(col('measure_id'))} AS measure_id,
+                   coalesce(nullif({_trim(col('area'))}, ''), 'force') AS area,
                    {_sql_text(header)} AS period_text, {_sql_text(header)} AS period_column,
-                   trim({raw_col}) AS value_text, {_sql_text(header)} AS value_column,
-                   NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, nullif(trim({col('note')}), '') AS note
-            FROM raw WHERE coalesce(trim({col('measure_id')}), '') <> ''"""
+                   {_trim(raw_col)} AS value_text, {_sql_text(header)} AS value_column,
+                   NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, nullif({_trim(col('note'))}, '') AS note
+            FROM raw WHERE coalesce({_trim(col('measure_id'))}, '') <> ''"""
         for header, raw_col in columns["months"].items()
     ]
     conn.execute("CREATE OR REPLACE TEMP VIEW rows AS " + " UNION ALL ".join(selects))
+
+
+def _trim(column: str) -> str:
+    """SQL trimming a cell's spaces (as trim() does), trimming only cells that have any: a
+    million trims cost more than reading the file."""
+    return f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN trim({column}) ELSE {column} END"
 
 
 def _sql_text(text: str) -> str:
@@ -305,7 +320,9 @@ def _number_sql(text: str, decimal_comma: bool = False) -> str:
                f"THEN {sign} * TRY_CAST(replace({body}, ',', '') AS DOUBLE) * {multiplier} END")
     # Most figures are plain numbers: cast those directly and keep the patterns for the rest.
     plain = f"TRY_CAST({text} AS DOUBLE)"
-    return f"CASE WHEN isfinite({plain}) AND NOT contains(lower({text}), 'e') THEN {plain} ELSE {written} END"
+    # A blank cell (a ratio's value, say) is no number: skip the patterns for it too.
+    return (f"CASE WHEN coalesce({text}, '') = '' THEN NULL "
+            f"WHEN isfinite({plain}) AND NOT contains(lower({text}), 'e') THEN {plain} ELSE {written} END")
 
 
 def _hours_sql(text: str) -> str:
@@ -326,9 +343,12 @@ def _register_plan(conn, plan: Plan) -> None:
     conn.unregister("plan_areas_frame")
 
 
-def _stage_periods(conn, source: str = "rows") -> None:
-    """Periods are few even in a big file: read each distinct one in Python, once."""
-    texts = [r[0] for r in conn.execute(f"SELECT DISTINCT period_text FROM {source} WHERE period_text IS NOT NULL").fetchall()]
+def _stage_periods(conn, source: str = "rows", raw_column: str | None = None) -> None:
+    """Periods are few even in a big file: read each distinct one in Python, once. Given the raw
+    column, the cells are made distinct before they are trimmed (a million trims saved)."""
+    query = (f"SELECT DISTINCT trim(t) FROM (SELECT DISTINCT {raw_column} AS t FROM raw) WHERE t IS NOT NULL"
+             if raw_column else f"SELECT DISTINCT period_text FROM {source} WHERE period_text IS NOT NULL")
+    texts = [r[0] for r in conn.execute(query).fetchall()]
     parsed = []
     for text in texts:
         try:
@@ -378,73 +398,64 @@ def _check_rows(conn, decimal_comma: bool = False, allow_future: bool = False, n
         LEFT JOIN plan_measures m ON m.measure_id = r.measure_id
         LEFT JOIN plan_areas a ON a.area = r.area)""")
     future = "false" if allow_future else f"month > {now}"
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE problems AS
-        SELECT row_number, 'measure_id' AS column_name,
+    # Each check: what a problem row says, and which rows have it. A clean row passes every check,
+    # so the checks run over the rows that fail any (`suspect`, usually none), not every row.
+    checks = [
+        (f"""row_number, 'measure_id' AS column_name,
                CASE WHEN coalesce(measure_id, '') = '' THEN 'measure_id is blank'
                     ELSE 'unknown measure "' || {_short('measure_id')} || '"' END AS reason,
-               {_short('measure_id')} AS detail, measure_id AS value
-        FROM checked WHERE NOT known_measure
-        UNION ALL
-        SELECT row_number, 'area', 'unknown area "' || {_short('area')} || '"', {_short('area')}, area
-        FROM checked WHERE NOT known_area
-        UNION ALL
-        SELECT row_number, period_column,
+               {_short('measure_id')} AS detail, measure_id AS value""",
+         """NOT known_measure"""),
+        (f"""row_number, 'area', 'unknown area "' || {_short('area')} || '"', {_short('area')}, area""",
+         """NOT known_area"""),
+        ("""row_number, period_column,
                CASE WHEN coalesce(period_text, '') = '' THEN 'period is blank (accepted: 2005-04, Apr 2005, April 2005, 2005-04-01)'
-                    ELSE 'bad period: ' || period_error END, NULL, period_text
-        FROM checked WHERE period_error IS NOT NULL OR coalesce(period_text, '') = ''
-        UNION ALL
-        SELECT row_number, period_column,
+                    ELSE 'bad period: ' || period_error END, NULL, period_text""",
+         """period_error IS NOT NULL OR coalesce(period_text, '') = ''"""),
+        (f"""row_number, period_column,
                'the period ' || period_text || ' is after the current month ({month_words(now)}): a figure cannot be '
-               || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text
-        FROM checked WHERE {future} AND NOT (value_blank AND NOT has_ratio_parts)
-        UNION ALL
-        SELECT row_number, value_column,
+               || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text""",
+         f"""{future} AND NOT (value_blank AND NOT has_ratio_parts)"""),
+        (f"""row_number, value_column,
                CASE WHEN hours_value IS NOT NULL THEN '"' || value_text || '" is hours:minutes, but measure '
                          || measure_id || ' is in ' || unit || ' (hours:minutes is only for hours)'
-                    ELSE '"' || {_short('value_text')} || '" is not a number ({ACCEPTED_VALUES})' END, NULL, value_text
-        FROM checked
-        WHERE known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL
-        UNION ALL
-        SELECT row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
-               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL, value_text
-        FROM checked WHERE known_measure AND unit <> 'percent' AND ends_with(value_text, '%')
-        UNION ALL
-        SELECT row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL, value_text
-        FROM checked WHERE known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)
-        UNION ALL
-        SELECT row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL, value_text
-        FROM checked WHERE known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0
-        UNION ALL
-        SELECT row_number, 'numerator', '"' || {_short('numerator_text')} || '" is not a number', NULL, numerator_text
-        FROM checked WHERE coalesce(numerator_text, '') <> '' AND numerator IS NULL
-        UNION ALL
-        SELECT row_number, 'denominator', '"' || {_short('denominator_text')} || '" is not a number', NULL, denominator_text
-        FROM checked WHERE coalesce(denominator_text, '') <> '' AND denominator IS NULL
-        UNION ALL
-        SELECT row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL, denominator_text
-        FROM checked WHERE denominator = 0
-        UNION ALL
-        SELECT row_number, 'numerator', 'numerator and denominator cannot be negative', NULL, NULL
-        FROM checked WHERE numerator < 0 OR denominator < 0
-        UNION ALL
-        SELECT row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100',
-               NULL, numerator_text
-        FROM checked WHERE unit = 'percent' AND numerator > denominator AND denominator > 0
-        UNION ALL
-        SELECT row_number, CASE WHEN coalesce(numerator_text, '') = '' THEN 'numerator' ELSE 'denominator' END,
-               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL, NULL
-        FROM checked
-        WHERE known_measure AND aggregation = 'ratio' AND NOT not_applicable
-          AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')
-        UNION ALL
-        SELECT row_number, 'numerator',
-               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL, NULL
-        FROM checked WHERE known_measure AND aggregation <> 'ratio' AND has_ratio_parts
-        UNION ALL
-        SELECT row_number, 'note', 'the note is ' || length(note) || ' characters long; a note may '
-               || 'have at most {MAX_NOTE_LENGTH:,} characters', NULL, NULL
-        FROM checked WHERE length(note) > {MAX_NOTE_LENGTH}
+                    ELSE '"' || {_short('value_text')} || '" is not a number ({ACCEPTED_VALUES})' END, NULL, value_text""",
+         """known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL"""),
+        ("""row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
+               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL, value_text""",
+         """known_measure AND unit <> 'percent' AND ends_with(value_text, '%')"""),
+        ("""row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL, value_text""",
+         """known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)"""),
+        ("""row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL, value_text""",
+         """known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0"""),
+        (f"""row_number, 'numerator', '"' || {_short('numerator_text')} || '" is not a number', NULL, numerator_text""",
+         """coalesce(numerator_text, '') <> '' AND numerator IS NULL"""),
+        (f"""row_number, 'denominator', '"' || {_short('denominator_text')} || '" is not a number', NULL, denominator_text""",
+         """coalesce(denominator_text, '') <> '' AND denominator IS NULL"""),
+        ("""row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL, denominator_text""",
+         """denominator = 0"""),
+        ("""row_number, 'numerator', 'numerator and denominator cannot be negative', NULL, NULL""",
+         """numerator < 0 OR denominator < 0"""),
+        ("""row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100',
+               NULL, numerator_text""",
+         """unit = 'percent' AND numerator > denominator AND denominator > 0"""),
+        ("""row_number, CASE WHEN coalesce(numerator_text, '') = '' THEN 'numerator' ELSE 'denominator' END,
+               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL, NULL""",
+         """known_measure AND aggregation = 'ratio' AND NOT not_applicable
+          AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')"""),
+        ("""row_number, 'numerator',
+               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL, NULL""",
+         """known_measure AND aggregation <> 'ratio' AND has_ratio_parts"""),
+        (f"""row_number, 'note', 'the note is ' || length(note) || ' characters long; a note may '
+               || 'have at most {MAX_NOTE_LENGTH:,} characters', NULL, NULL""",
+         f"""length(note) > {MAX_NOTE_LENGTH}"""),
+    ]
+    per_row = "\n        UNION ALL\n        ".join(f"SELECT {select} FROM suspect WHERE {where}" for select, where in checks)
+    suspect = " OR ".join(f"({where})" for _, where in checks)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE problems AS
+        WITH suspect AS MATERIALIZED (SELECT * FROM checked WHERE {suspect})
+        {per_row}
         UNION ALL
         SELECT row_number, period_column,
                'duplicate: ' || measure_id || ', ' || area || ', ' || period_text
@@ -453,6 +464,10 @@ def _check_rows(conn, decimal_comma: bool = False, allow_future: bool = False, n
                      row_number() OVER same_figure AS copy_number,
                      first_value(row_number) OVER same_figure AS first_row
               FROM checked
+              -- a hash count finds the few repeated figures; only those are put in row order
+              SEMI JOIN (SELECT measure_id, area, month FROM checked
+                         WHERE month IS NOT NULL AND NOT (value_blank AND NOT has_ratio_parts)
+                         GROUP BY ALL HAVING count(*) > 1) USING (measure_id, area, month)
               WHERE month IS NOT NULL AND NOT (value_blank AND NOT has_ratio_parts)
               WINDOW same_figure AS (PARTITION BY measure_id, area, month ORDER BY row_number, period_column))
         WHERE copy_number > 1
@@ -503,8 +518,9 @@ def _stage_incoming(conn, note_given: bool) -> None:
     """Table `compared`: each incoming figure beside the one held, and whether it is added, revised
     or unchanged. A changed note on the same value is a revision too (the old note is kept). A file
     with no note column says nothing about notes, so the note held stays."""
+    _drop_temp(conn, "incoming")  # a view: `compared` is the one table written from it
     conn.execute("""
-        CREATE OR REPLACE TEMP TABLE incoming AS
+        CREATE TEMP VIEW incoming AS
         SELECT measure_id, area, CAST(month AS INTEGER) AS month,
                CASE WHEN not_applicable THEN NULL
                     WHEN aggregation = 'ratio' AND has_ratio_parts THEN scale * numerator / denominator
@@ -574,10 +590,10 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
         report = police_uk.stage_counts(conn, strict, allow_future, now, month_words(now))
     else:
         _stage_rows(conn, shape, columns)
-    no_rows = conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 0
+    no_rows = conn.execute("SELECT count(*) FROM (SELECT 1 FROM rows LIMIT 1)").fetchone()[0] == 0
     if no_rows and not conn.execute("SELECT count(*) FROM row_problems").fetchone()[0]:
         raise FiguresError(name, [FigureProblem(name, 2, "-", "the file has headers but no figures")])
-    _stage_periods(conn)
+    _stage_periods(conn, raw_column=columns["period"] if shape == "long" else None)
     _check_rows(conn, reading.decimal_comma, allow_future, now)
     error = _collect_problems(conn, name, plan)
     if error is not None:

@@ -276,3 +276,40 @@ def test_workbook_cells_read_as_typed_dates_percents_times_and_a_gap_in_the_rows
     with pytest.raises(FiguresError) as caught:
         load_figures(fresh_store, small_plan, tmp_path / "typed.xlsx")
     assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(7, "value", "lots")]
+
+
+def test_spaces_around_cells_are_trimmed_and_tabs_are_not(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "spaced.csv"
+    path.write_text('measure_id,period,area,value\n  crimes , 2006-04 , north ,  12 \ncrimes,2006-05,north\t,3\n')
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, path)
+    # Only spaces are trimmed (as before): a tab after "north" makes an unknown area, on row 3.
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, "area")]
+    path.write_text('measure_id,period,area,value\n  crimes , 2006-04 , north ,  12 \n')
+    load_figures(fresh_store, small_plan, path)
+    assert held(fresh_store) == [("crimes", "north", 2006 * 12 + 3, 12.0)]
+
+
+def test_row_numbers_are_the_spreadsheets_after_a_quoted_line_break_and_a_blank_row(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "rows.csv"
+    path.write_text('measure_id,period,area,value,note\ncrimes,2006-04,north,1,"two\nlines"\n,,,,\n'
+                    'crimes,2006-05,north,x,\ncrimes,2006-04,north,2,\n')
+    with pytest.raises(FiguresError) as caught:
+        load_figures(fresh_store, small_plan, path)
+    # Rows: 2 the note over two lines, 3 blank (skipped), 4 a bad value, 5 a second 2006-04.
+    assert [(p.row, p.column) for p in caught.value.problems] == [(4, "value"), (5, "period")]
+    assert caught.value.problems[1].reason == "duplicate: crimes, north, 2006-04 is also on row 2"
+
+
+def test_a_csv_after_a_workbook_on_one_connection_loads(tmp_path, small_plan, fresh_store):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(["measure_id", "period", "area", "value"])
+    book.active.append(["crimes", "2006-04", "north", 12])
+    book.save(tmp_path / "figures.xlsx")
+    load_figures(fresh_store, small_plan, tmp_path / "figures.xlsx")
+    path = tmp_path / "more.csv"
+    path.write_text("measure_id,period,area,value\ncrimes,2006-05,north,13\n")
+    load_figures(fresh_store, small_plan, path)
+    load_figures(fresh_store, small_plan, tmp_path / "figures.xlsx")
+    assert [r[3] for r in held(fresh_store)] == [12.0, 13.0]
