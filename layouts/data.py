@@ -23,7 +23,6 @@ def layout(**_query):
                    children=html.Div(["Drag and drop figures files here, or ", html.U("choose files")]),
                    className="upload-zone", style_active={"borderColor": "#0b5ed7"}), "load figures"),
         dcc.Store(id="data-staged"),
-        dcc.Store(id="data-problems"),
         dcc.Download(id="data-problems-download"),
         dcc.Loading(html.Div(id="data-preview", className="mt-3", role="status"), delay_show=200),
         for_role("analyst", dbc.Button("Load these figures", id="data-confirm", color="primary", className="mt-2",
