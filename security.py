@@ -338,6 +338,9 @@ def _gate():
     request = flask.request
     if (request.content_length or 0) > MAX_REQUEST_BYTES:
         raise RequestEntityTooLarge()  # said before a byte of the body is read
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # No length to check in advance (the app's pages always send one): refused unread too.
+        return _refuse(411, "Refused: the request must say its length (Content-Length); nothing was read or changed.")
     if request.method not in SAFE_METHODS and not same_origin():
         return _refuse(403, "Refused: this request did not come from this app's own pages "
                             "(its Origin header is missing or names another site).")

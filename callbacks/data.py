@@ -23,6 +23,7 @@ def report_lines(result) -> list:
 
 
 PROBLEMS_SHOWN = 200  # on the page; the download lists every one
+KINDS_SHOWN = 10
 
 
 def problems_table(error: FiguresError) -> html.Div:
@@ -31,7 +32,10 @@ def problems_table(error: FiguresError) -> html.Div:
     rows = [html.Tr([html.Td(p.row), html.Td(p.column), html.Td(p.reason)]) for p in shown]
     table = dbc.Table([html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])), html.Tbody(rows)],
                       size="sm", bordered=True, className="problems-table")
-    kinds = [html.Ul([html.Li(line) for line in error.summary_lines()], className="problem-kinds")] if error.summary_lines() else []
+    lines = error.summary_lines()
+    kinds = [html.Ul([html.Li(line) for line in lines[:KINDS_SHOWN]] + (
+        [html.Li(f"... and {len(lines) - KINDS_SHOWN:,} more kinds of problem")] if len(lines) > KINDS_SHOWN else []),
+        className="problem-kinds")] if lines else []
     if error.total <= len(shown):
         return html.Div([*kinds, table])
     listed = "every one" if len(error.problems) == error.total else f"the first {len(error.problems):,}"
