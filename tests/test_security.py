@@ -363,3 +363,51 @@ def test_require_role_lets_code_check_the_role_itself(with_users, without_users_
 @pytest.fixture
 def without_users_store(tmp_path):
     return make_store(tmp_path / "nobody.duckdb", people=None)
+
+
+def _find(node, kind):
+    """Every component of this type in a layout as /_dash-layout sends it."""
+    if isinstance(node, list):
+        return [found for item in node for found in _find(item, kind)]
+    if not isinstance(node, dict):
+        return []
+    props = node.get("props", {})
+    here = [node] if node.get("type") == kind else []
+    return here + [found for value in props.values() for found in _find(value, kind)]
+
+
+def test_the_header_shows_the_signed_in_name_and_role_and_a_sign_out_button(with_users):
+    url, _ = with_users
+    analyst = signed_in(url, "analyst")
+    (header,) = _find(analyst.get(f"{url}/_dash-layout").json(), "Header")
+    ids = str(header)
+    assert "'user-badge'" in ids and "'local-mode-banner'" in ids  # inside the header, once each
+    badge = post(analyst, url, payload("user-badge.children", {"url.pathname": "/"})).json()["response"]["user-badge"]
+    text = str(badge)
+    assert "'Ann Analyst'" in text and "'(analyst)'" in text and "'Sign out'" in text and "'/signout'" in text
+    assert "Viewing without signing in" not in text
+
+
+def test_the_local_mode_header_says_who_the_local_user_is(without_users):
+    import getpass
+    url, _ = without_users
+    badge = post(signed_in(url, None), url, payload("user-badge.children", {"url.pathname": "/"})).text
+    assert getpass.getuser() in badge and "(local user, admin)" in badge
+
+
+def test_text_a_little_over_its_limit_is_refused_on_the_page_and_a_flood_with_a_400(with_users):
+    url, path = with_users
+    analyst, secretary = signed_in(url, "analyst"), signed_in(url, "secretary")
+    before = snapshot(path)
+    values = {"measure-commentary-save.n_clicks": 1, "measure-id.data": "domestic_abuse_reported", "as-of.value": MONTH}
+    long = payload("measure-commentary-saved.children", {**values, "measure-commentary-text.value": "x" * 10_001})
+    assert "Not saved: the commentary is 10,001 characters; the limit is 10,000." in post(analyst, url, long).text
+    action = payload("action-message.children", {
+        "action-raise.n_clicks": 1, "action-meeting.value": "2009-04-10", "action-text.value": "y" * 2_001,
+        "action-owner.value": "DCI Smith", "action-due.value": "2009-06-30", "action-measures.value": []})
+    assert "Not saved: the action is 2,001 characters; the limit is 2,000." in post(secretary, url, action).text
+    flood = payload("measure-commentary-saved.children", {**values, "measure-commentary-text.value": "x" * 5_000_000})
+    answer = post(analyst, url, flood)
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("The commentary must be text of at most 50,000 characters")
+    assert snapshot(path) == before
