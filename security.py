@@ -420,6 +420,7 @@ OPTIONS = (lambda v: v is None or (isinstance(v, list) and all(isinstance(i, dic
 FIELDS = {
     ("as-of", "value"): ("The as-of month", MONTH),
     ("as-of", "options"): ("The as-of choices", OPTIONS),
+    ("default-as-of", "data"): ("The default month", MONTH),
     ("board-quarter", "value"): ("The quarter", MONTH),
     ("grain", "value"): ("The period", (lambda v: v is None or v in GRAINS + ("own",), f"one of {', '.join(GRAINS)}")),
     ("area", "value"): ("The area", _text(100)),
@@ -427,6 +428,8 @@ FIELDS = {
     ("measure-id", "data"): ("The measure", _text(200)),
     ("url", "search"): ("The address", _text(2_000)),
     ("url", "pathname"): ("The address", _text(2_000)),
+    ("_pages_location", "search"): ("The address", _text(2_000)),  # Dash's own page router
+    ("_pages_location", "pathname"): ("The address", _text(2_000)),
     ("scorecard-priority", "value"): ("The priority", _text(200)),
     ("scorecard-owner", "value"): ("The owner", _text(200)),
     ("scorecard-status", "value"): ("The statuses", TEXT_LIST),

@@ -274,6 +274,18 @@ def test_every_known_input_refuses_the_wrong_type_and_nothing_answers_500(with_u
     assert checked > 60
 
 
+def test_every_input_a_callback_reads_has_a_check_of_its_kind():
+    """A new callback's inputs go into security.FIELDS, so wrong kinds get a 400 and never reach it.
+    Only a component's children, used as a trigger and never read, need none (nor a clientside
+    callback's inputs: they never reach the server)."""
+    import security
+    unchecked = [(key, f["id"], f["property"]) for key, spec in callback_map().items() if "callback" in spec
+                 for f in spec["inputs"] + spec["state"]
+                 if not f["id"].startswith("{") and f["property"] not in ("n_clicks", "children")
+                 and (f["id"], f["property"]) not in security.FIELDS]
+    assert unchecked == []
+
+
 def test_an_error_inside_a_callback_is_logged_and_said_plainly(with_users, monkeypatch, caplog):
     url, _ = with_users
 
