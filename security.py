@@ -446,7 +446,7 @@ FIELDS = {
     ("data-upload", "filename"): ("The file names", (lambda v: v is None or isinstance(v, str) or (
         isinstance(v, list) and all(isinstance(i, str) and len(i) <= 255 for i in v)), "a list of file names")),
     ("data-staged", "data"): ("The checked files", (lambda v: v is None or (
-        isinstance(v, list) and len(v) <= 20 and all(uploads.is_id(i) for i in v)),
+        isinstance(v, list) and len(v) <= uploads.MAX_FILES and all(uploads.is_id(i) for i in v)),
         "the ids the page was given for the files it checked (never a path or a file name)")),
 }
 for _name_field in ("action-owner", "action-new-owner"):

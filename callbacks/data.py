@@ -89,7 +89,7 @@ def file_report(staged, plan, result=None, error=None) -> dbc.Card:
 # The files this person checked on this page, {id: content hash}, kept in their signed session:
 # the page holds only the ids, and a load takes only an id found here, with the hash it had.
 CHECKED = "checked_uploads"
-MAX_FILES = 20
+MAX_FILES = uploads.MAX_FILES
 
 
 def _checked() -> dict:
@@ -115,6 +115,7 @@ def preview_uploads(contents, names):
     plan = service.plan_for(source)
     for old in _checked():  # a new drop replaces the files checked before it
         uploads.discard(old)
+    dropped = len(names or [])
     contents, names = (contents or [])[:MAX_FILES], (names or [])[:MAX_FILES]
     reports, checked, any_error = [], {}, False
     for content, name in zip(contents, names):
@@ -131,8 +132,9 @@ def preview_uploads(contents, names):
             continue
         reports.append(file_report(staged, plan, result=result))
         checked[staged.id] = staged.hash
-    if len(names) >= MAX_FILES:
-        reports.append(html.P(f"At most {MAX_FILES} files are checked at once; drop the rest afterwards.", className="text-muted"))
+    if dropped > MAX_FILES:
+        reports.append(html.P(f"At most {MAX_FILES} files are checked at once: the first {MAX_FILES} of the {dropped} "
+                              "dropped are shown above; drop the rest afterwards.", className="text-muted"))
     if any_error and checked:
         reports.append(html.P("Files with problems are left out; the others can be loaded.", className="text-muted"))
     flask.session[CHECKED] = checked

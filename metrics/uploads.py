@@ -20,6 +20,7 @@ from pathlib import Path
 LIMIT_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
 KEEP_SECONDS = 3600
+MAX_FILES = 20  # checked at once: their ids live in the session cookie
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 clock = time.time  # tests move it on an hour
 
