@@ -32,7 +32,7 @@ def problems_table(error: FiguresError) -> html.Div:
     rows = [html.Tr([html.Td(p.row), html.Td(p.column), html.Td(p.reason)]) for p in shown]
     table = dbc.Table([html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])), html.Tbody(rows)],
                       size="sm", bordered=True, className="problems-table")
-    lines = error.summary_lines()
+    lines = error.summary_lines() if len(error.kinds) < error.total else []  # only when it groups rows
     kinds = [html.Ul([html.Li(line) for line in lines[:KINDS_SHOWN]] + (
         [html.Li(f"... and {len(lines) - KINDS_SHOWN:,} more kinds of problem")] if len(lines) > KINDS_SHOWN else []),
         className="problem-kinds")] if lines else []

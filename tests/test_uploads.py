@@ -130,13 +130,13 @@ def test_a_refused_file_is_deleted_at_once_and_only_its_owner_can_download_its_p
 
 def test_the_page_shows_the_first_200_problems_and_the_download_has_every_one(app, upload_folder):
     url, _ = app
-    rows = b"".join(b"domestic_abuse_reported,2009-03,nowhere%d,1\n" % i for i in range(450))
+    rows = b"".join(b"domestic_abuse_reported,2009-%02d,nowhere%d,1\n" % (month, i) for i in range(225) for month in (2, 3))
     answer, _ = drop(signed_in(url, "analyst"), url, ("many.csv", b"measure_id,period,area,value\n" + rows))
     text = answer.text
     assert "450 problems: this file will not be loaded." in text
     assert "The first 200 of 450 problems are shown; the download lists every one." in text
     assert text.count('unknown area') == 200 + 10  # the rows shown, and the first ten kinds of problem
-    assert "... and 440 more kinds of problem" in text
+    assert '2 rows: unknown area \\"nowhere0\\"' in text and "... and 215 more kinds of problem" in text
     upload_id = text.split('"index":"')[1][:32]
     csv_text = (upload_folder / f"{upload_id}.problems.csv").read_text()
     assert len(csv_text.splitlines()) == 1 + 450
