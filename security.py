@@ -277,6 +277,9 @@ def signin():
 
 def signout():
     if flask.request.method == "POST":
+        kept = flask.session.get(uploads.SESSION_KEY)
+        for upload_id in kept if isinstance(kept, dict) else {}:
+            uploads.discard(upload_id)  # files checked but not loaded go with the session
         flask_login.logout_user()
         flask.session.clear()
         return flask.redirect("/signin")

@@ -88,7 +88,7 @@ def file_report(staged, plan, result=None, error=None) -> dbc.Card:
 
 # The files this person checked on this page, {id: content hash}, kept in their signed session:
 # the page holds only the ids, and a load takes only an id found here, with the hash it had.
-CHECKED = "checked_uploads"
+CHECKED = uploads.SESSION_KEY
 MAX_FILES = uploads.MAX_FILES
 
 

@@ -21,6 +21,7 @@ LIMIT_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
 KEEP_SECONDS = 3600
 MAX_FILES = 20  # checked at once: their ids live in the session cookie
+SESSION_KEY = "checked_uploads"  # the web app's session holds {id: content hash} under this
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 clock = time.time  # tests move it on an hour
 

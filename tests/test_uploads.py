@@ -151,6 +151,15 @@ def test_a_new_drop_replaces_the_files_checked_before_it(app, upload_folder):
     assert NOT_CHECKED in confirm(analyst, url, first).text
 
 
+def test_signing_out_deletes_the_files_checked_but_not_loaded(app, upload_folder):
+    url, _ = app
+    analyst = signed_in(url, "analyst")
+    drop(analyst, url, ("march.csv", GOOD))
+    assert len(kept(upload_folder)) == 2
+    analyst.post(f"{url}/signout", allow_redirects=False)
+    assert kept(upload_folder) == []
+
+
 def test_a_file_changed_after_its_check_is_not_loaded(app, upload_folder):
     url, path = app
     analyst = signed_in(url, "analyst")
