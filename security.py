@@ -33,7 +33,7 @@ from dash import Input, Output, callback, html, set_props
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from metrics import service, users
+from metrics import service, uploads, users, workflow
 from metrics.periods import GRAINS
 from metrics.users import ROLE_WORDS, ROLES, allows
 
@@ -202,15 +202,14 @@ def _ids_in(layout) -> set:
 def _wrap_layout(app) -> None:
     """Add the banner, the badge (unless the header already has it) and a place for error messages."""
     original = app.layout
-    present = _ids_in(original)
-    extras = [local_mode_banner() if "local-mode-banner" not in present else None,
-              html.Div(id="app-error", role="alert", className="app-error"),
-              html.Div(user_badge(), className="user-badge-bar bg-dark text-light small px-3 pt-1 d-flex justify-content-end") if "user-badge" not in present else None]
-    extras = [e for e in extras if e is not None]
-    if callable(original):
-        app.layout = lambda: html.Div(extras + [original()])
-    else:
-        app.layout = html.Div(extras + [original])
+
+    def framed(built):
+        present = _ids_in(built)
+        extras = [local_mode_banner() if "local-mode-banner" not in present else None,
+                  html.Div(id="app-error", role="alert", className="app-error"),
+                  html.Div(user_badge(), className="user-badge-bar bg-dark text-light small px-3 pt-1 d-flex justify-content-end") if "user-badge" not in present else None]
+        return html.Div([e for e in extras if e is not None] + [built])
+    app.layout = (lambda: framed(original())) if callable(original) else framed(original)
 
 
 # --- sign-in and sign-out --------------------------------------------------------------------------
@@ -278,6 +277,9 @@ def signin():
 
 def signout():
     if flask.request.method == "POST":
+        kept = flask.session.get(uploads.SESSION_KEY)
+        for upload_id in kept if isinstance(kept, dict) else {}:
+            uploads.discard(upload_id)  # files checked but not loaded go with the session
         flask_login.logout_user()
         flask.session.clear()
         return flask.redirect("/signin")
@@ -339,6 +341,9 @@ def _gate():
     request = flask.request
     if (request.content_length or 0) > MAX_REQUEST_BYTES:
         raise RequestEntityTooLarge()  # said before a byte of the body is read
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # No length to check in advance (the app's pages always send one): refused unread too.
+        return _refuse(411, "Refused: the request must say its length (Content-Length); nothing was read or changed.")
     if request.method not in SAFE_METHODS and not same_origin():
         return _refuse(403, "Refused: this request did not come from this app's own pages "
                             "(its Origin header is missing or names another site).")
@@ -418,6 +423,7 @@ OPTIONS = (lambda v: v is None or (isinstance(v, list) and all(isinstance(i, dic
 FIELDS = {
     ("as-of", "value"): ("The as-of month", MONTH),
     ("as-of", "options"): ("The as-of choices", OPTIONS),
+    ("default-as-of", "data"): ("The default month", MONTH),
     ("board-quarter", "value"): ("The quarter", MONTH),
     ("grain", "value"): ("The period", (lambda v: v is None or v in GRAINS + ("own",), f"one of {', '.join(GRAINS)}")),
     ("area", "value"): ("The area", _text(100)),
@@ -425,12 +431,16 @@ FIELDS = {
     ("measure-id", "data"): ("The measure", _text(200)),
     ("url", "search"): ("The address", _text(2_000)),
     ("url", "pathname"): ("The address", _text(2_000)),
+    ("_pages_location", "search"): ("The address", _text(2_000)),  # Dash's own page router
+    ("_pages_location", "pathname"): ("The address", _text(2_000)),
     ("scorecard-priority", "value"): ("The priority", _text(200)),
     ("scorecard-owner", "value"): ("The owner", _text(200)),
     ("scorecard-status", "value"): ("The statuses", TEXT_LIST),
-    ("measure-commentary-text", "value"): ("The commentary", _text(10_000)),
-    ("action-text", "value"): ("The action", _text(2_000)),
-    ("action-note", "value"): ("How it was discharged", _text(2_000)),
+    # Five times the saved limit: text a little too long reaches the page's own check, which says
+    # on the page how long it is and what the limit is; only a crafted request is refused here.
+    ("measure-commentary-text", "value"): ("The commentary", _text(5 * workflow.MAX_COMMENTARY)),
+    ("action-text", "value"): ("The action", _text(5 * workflow.MAX_ACTION_TEXT)),
+    ("action-note", "value"): ("How it was discharged", _text(5 * workflow.MAX_ACTION_TEXT)),
     ("action-measures", "value"): ("The measures", TEXT_LIST),
     ("action-id", "value"): ("The action number", (lambda v: v is None or v == "" or (_whole(v) and v >= 1),
                                                    "a whole number of 1 or more")),
@@ -438,8 +448,9 @@ FIELDS = {
         isinstance(v, list) and all(isinstance(i, str) for i in v)), "the files' contents")),
     ("data-upload", "filename"): ("The file names", (lambda v: v is None or isinstance(v, str) or (
         isinstance(v, list) and all(isinstance(i, str) and len(i) <= 255 for i in v)), "a list of file names")),
-    ("data-staged", "data"): ("The staged files", (lambda v: v is None or (
-        isinstance(v, list) and all(isinstance(i, dict) for i in v)), "the list of checked files")),
+    ("data-staged", "data"): ("The checked files", (lambda v: v is None or (
+        isinstance(v, list) and len(v) <= uploads.MAX_FILES and all(uploads.is_id(i) for i in v)),
+        "the ids the page was given for the files it checked (never a path or a file name)")),
 }
 for _name_field in ("action-owner", "action-new-owner"):
     FIELDS[(_name_field, "value")] = ("The name", _text(200))
@@ -612,7 +623,10 @@ def install(app) -> None:
         SECRET_KEY=_secret_key(), DASH_APP=app, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_NAME="metrics_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("METRICS_SECURE_COOKIE", "0") == "1",
-        PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600)
+        PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600,
+        # The cookie is sent again only when the session changes, so a callback answering at the
+        # same time as an upload's check cannot put back the session from before it.
+        SESSION_REFRESH_EACH_REQUEST=False)
     manager = flask_login.LoginManager()
     manager.init_app(server)
     manager.user_loader(_load_user)

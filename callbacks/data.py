@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
+
+import flask
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import text_or, uk_month
 import security
-from metrics import loading, service
+from metrics import service, uploads
 from metrics.formats import fmt, records
-from metrics.loading import FigureProblem, FiguresError
+from metrics.loading import FiguresError
 from metrics.periods import month_label
 
 
@@ -21,10 +22,26 @@ def report_lines(result) -> list:
     return [html.Ul([html.Li(line) for line in lines], className="load-report")] if lines else []
 
 
-def problems_table(error: FiguresError) -> dbc.Table:
-    rows = [html.Tr([html.Td(p.row), html.Td(p.column), html.Td(p.reason)]) for p in error.problems]
-    return dbc.Table([html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])), html.Tbody(rows)],
-                     size="sm", bordered=True, className="problems-table")
+PROBLEMS_SHOWN = 200  # on the page; the download lists every one
+KINDS_SHOWN = 10
+
+
+def problems_table(error: FiguresError) -> html.Div:
+    """The first problems, with a count of the rest (in the download) and, for a long list, the kinds."""
+    shown = error.problems[:PROBLEMS_SHOWN]
+    rows = [html.Tr([html.Td(p.row), html.Td(p.column), html.Td(p.reason)]) for p in shown]
+    table = dbc.Table([html.Thead(html.Tr([html.Th("Row"), html.Th("Column"), html.Th("Problem")])), html.Tbody(rows)],
+                      size="sm", bordered=True, className="problems-table")
+    lines = error.summary_lines() if len(error.kinds) < error.total else []  # only when it groups rows
+    kinds = [html.Ul([html.Li(line) for line in lines[:KINDS_SHOWN]] + (
+        [html.Li(f"... and {len(lines) - KINDS_SHOWN:,} more kinds of problem")] if len(lines) > KINDS_SHOWN else []),
+        className="problem-kinds")] if lines else []
+    if error.total <= len(shown):
+        return html.Div([*kinds, table])
+    listed = "every one" if len(error.problems) == error.total else f"the first {len(error.problems):,}"
+    more = html.P(f"The first {len(shown):,} of {error.total:,} problems are shown; the download lists {listed}.",
+                  className="text-muted small problems-more")
+    return html.Div([*kinds, more, table])
 
 
 SHAPE_WORDS = {"long": "Long shape", "wide": "Wide shape (a column per month)",
@@ -50,15 +67,15 @@ def revisions_table(changes, plan) -> dbc.Table:
                       html.Tbody(rows)], size="sm", bordered=True, className="revisions-table")
 
 
-def file_report(staged, plan, result=None, error=None, index=0) -> dbc.Card:
+def file_report(staged, plan, result=None, error=None) -> dbc.Card:
     if error is not None:
-        body = [html.H3(["✗ ", staged["name"]], className="h6 text-danger"),
-                html.P(f"{len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}: this file will not be loaded."),
-                dbc.Button("Download every problem (CSV)", id={"type": "problems-download", "index": index},
+        body = [html.H3(["✗ ", staged.name], className="h6 text-danger"),
+                html.P(f"{error.total:,} problem{'s' if error.total != 1 else ''}: this file will not be loaded."),
+                dbc.Button("Download every problem (CSV)", id={"type": "problems-download", "index": staged.id},
                            color="secondary", outline=True, size="sm", className="mb-2"),
                 problems_table(error)]
     else:
-        body = [html.H3(["✓ ", staged["name"]], className="h6"),
+        body = [html.H3(["✓ ", staged.name], className="h6"),
                 html.P(f"{SHAPE_WORDS.get(result.shape, result.shape)}. Would add {result.added}, revise "
                        f"{result.revised}, leave {result.unchanged} unchanged."),
                 *report_lines(result),
@@ -69,70 +86,107 @@ def file_report(staged, plan, result=None, error=None, index=0) -> dbc.Card:
     return dbc.Card(dbc.CardBody(body), className="mb-2 file-report")
 
 
+# The files this person checked on this page, {id: content hash}, kept in their signed session:
+# the page holds only the ids, and a load takes only an id found here, with the hash it had.
+CHECKED = uploads.SESSION_KEY
+MAX_FILES = uploads.MAX_FILES
+
+
+def _checked() -> dict:
+    kept = flask.session.get(CHECKED)
+    return dict(kept) if isinstance(kept, dict) else {}
+
+
+def _decoded(content: str) -> bytes:
+    try:
+        return base64.b64decode(content.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError):
+        raise uploads.UploadError("the file did not arrive whole: drop it again") from None
+
+
 @callback(
     Output("data-preview", "children"), Output("data-staged", "data"), Output("data-confirm", "disabled"),
-    Output("data-result", "children", allow_duplicate=True), Output("data-problems", "data"),
+    Output("data-result", "children", allow_duplicate=True),
     Input("data-upload", "contents"), State("data-upload", "filename"), prevent_initial_call=True,
 )
 def preview_uploads(contents, names):
+    person = security.require_role("analyst")
     source = service.Source.from_environment()
     plan = service.plan_for(source)
-    reports, staged_ok, any_error, refused = [], [], False, {}
-    for index, (content, name) in enumerate(zip(contents or [], names or [])):
+    for old in _checked():  # a new drop replaces the files checked before it
+        uploads.discard(old)
+    dropped = len(names or [])
+    contents, names = (contents or [])[:MAX_FILES], (names or [])[:MAX_FILES]
+    reports, checked, any_error = [], {}, False
+    for content, name in zip(contents, names):
         try:
-            staged = service.stage_upload(name, base64.b64decode(content.split(",", 1)[1]))
-            result = service.load_upload(source, staged, dry_run=True)
+            staged = service.stage_upload(name, _decoded(content), person.name)
+            result = service.check_upload(source, staged)
         except FiguresError as error:
-            reports.append(file_report({"name": name}, plan, error=error, index=index))
-            # Kept for the download: the problems as plain fields, rebuilt into the loader's error.
-            refused[str(index)] = {"file": error.file, "problems": [dataclasses.asdict(p) for p in error.problems]}
+            reports.append(file_report(staged, plan, error=error))
             any_error = True
             continue
         except ValueError as error:
-            reports.append(dbc.Alert(str(error), color="danger"))
+            reports.append(dbc.Alert(f"{error}" if str(error).startswith(str(name)) else f"{name}: {error}", color="danger"))
             any_error = True
             continue
         reports.append(file_report(staged, plan, result=result))
-        staged_ok.append(staged)
-    if any_error and staged_ok:
+        checked[staged.id] = staged.hash
+    if dropped > MAX_FILES:
+        reports.append(html.P(f"At most {MAX_FILES} files are checked at once: the first {MAX_FILES} of the {dropped} "
+                              "dropped are shown above; drop the rest afterwards.", className="text-muted"))
+    if any_error and checked:
         reports.append(html.P("Files with problems are left out; the others can be loaded.", className="text-muted"))
-    return reports, staged_ok, not staged_ok, "", refused
+    flask.session[CHECKED] = checked
+    return reports, list(checked), not checked, ""
 
 
 @callback(Output("data-problems-download", "data"), Input({"type": "problems-download", "index": ALL}, "n_clicks"),
-          State("data-problems", "data"), prevent_initial_call=True)
-def download_problems(clicks, refused):
-    if not ctx.triggered_id or not any(clicks or []):
+          prevent_initial_call=True)
+def download_problems(clicks):
+    person = security.current_user()
+    if person is None or not ctx.triggered_id or not any(clicks or []):
         return no_update
-    kept = (refused or {}).get(str(ctx.triggered_id["index"]))
+    kept = uploads.problems(ctx.triggered_id["index"], person.name)
     if not kept:
         return no_update
-    error = FiguresError(kept["file"], [FigureProblem(**p) for p in kept["problems"]])
-    stem = str(kept["file"]).rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return dcc.send_string(loading.problems_csv(error), f"{stem}-problems.csv")
+    name, csv_text = kept
+    return dcc.send_string(csv_text, f"{name.rsplit('.', 1)[0]}-problems.csv")
+
+
+NOT_CHECKED = ("not loaded: it is not a file you checked on this page in this session. "
+               "Drop it again to see what it would change, then load it.")
 
 
 @callback(
     Output("data-result", "children"), Output("data-confirm", "disabled", allow_duplicate=True),
     Input("data-confirm", "n_clicks"), State("data-staged", "data"), prevent_initial_call=True,
 )
-def load_confirmed(_clicks, staged):
+def load_confirmed(_clicks, staged_ids):
     person = security.require_role("analyst")
     source = service.Source.from_environment()
-    lines, loaded = [], []
-    for item in staged or []:
+    checked = _checked()
+    lines, loaded, any_loaded = [], [], False
+    if not staged_ids:
+        lines.append(html.Li("Nothing to load: drop figures files above and check them first.", className="text-danger"))
+    for upload_id in staged_ids or []:
+        if upload_id not in checked:
+            lines.append(html.Li(f"A file: {NOT_CHECKED}", className="text-danger"))
+            continue
         try:
-            result = service.load_upload(source, item, dry_run=False, loaded_by=person.name)
-            lines.append(html.Li([f"{item['name']}: {result.summary()}", *report_lines(result)]))
-            loaded += service.load_months(source, result.load_id) if result.load_id else []
-        except (FiguresError, ValueError) as error:
-            lines.append(html.Li(f"{item['name']}: not loaded: {str(error).splitlines()[-1]}", className="text-danger"))
+            result = service.load_upload(source, upload_id, person.name, checked.pop(upload_id))
+        except (FiguresError, uploads.UploadError) as error:
+            lines.append(html.Li(f"not loaded: {str(error).splitlines()[-1]}", className="text-danger"))
+            continue
+        any_loaded = True
+        lines.append(html.Li([f"{result.file}: {result.summary()}", *report_lines(result)]))
+        loaded += service.load_months(source, result.load_id) if result.load_id else []
+    flask.session[CHECKED] = checked
     # A full page load (not a client-side link), so the header's months are read afresh.
     see = [html.A(f"See the scorecard for {uk_month(max(loaded))}", href=f"/?as_of={month_label(max(loaded))}",
                   id="data-see-month", className="btn btn-primary btn-sm")] if loaded else []
-    return html.Div([html.Strong("Loaded."), html.Ul(lines), *see], id="data-loaded"), True
-
-
+    head = html.Strong("Loaded." if any_loaded else "Nothing was loaded.")
+    return html.Div([head, html.Ul(lines), *see], id="data-loaded" if any_loaded else "data-not-loaded"), True
 @callback(Output("data-history", "children"), Input("data-result", "children"))
 def show_history(_):
     history = service.load_history(service.Source.from_environment())

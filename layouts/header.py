@@ -8,6 +8,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+import security
 from layouts.components import span_words, uk_month
 from metrics import board, service
 from metrics.periods import GRAIN_NAMES, GRAINS, period_window
@@ -61,12 +62,14 @@ def header() -> html.Header:
         {"label": GRAIN_NAMES[g], "value": g} for g in GRAINS]
     picker = "header-picker"
     return html.Header([
+        security.local_mode_banner(),
         dcc.Store(id="default-as-of", data=default),
         dbc.Navbar(dbc.Container([
             html.Span([html.Span(plan.title, className="plan-title"),
                        html.Span(" performance against plan", className="plan-subtitle")], className="navbar-brand"),
             dbc.Nav([dbc.NavItem(dbc.NavLink(name, href=href, active="exact", id=f"nav-{href.strip('/') or 'scorecard'}"))
                      for name, href in NAV], navbar=True, className="main-nav"),
+            html.Div(security.user_badge(), className="ms-auto text-light small"),  # name, role, sign out
         ], fluid=True), color="dark", dark=True, className="mb-0"),
         dbc.Container(dbc.Row([
             dbc.Col([html.Label("As of", htmlFor="as-of", className="form-label", id="as-of-label"),

@@ -75,6 +75,7 @@ def load_command(args) -> int:
     from metrics.loading import figure_files, months_held, problems_csv
 
     plan, exit_code = _plan(args), 0
+    loaded_by = _person(args.as_name)
     files, skipped = figure_files(args.files)
     outcomes, refused = [], []
 
@@ -87,7 +88,7 @@ def load_command(args) -> int:
             say(f"{path}: skipped: {why}")
         for path in tqdm(files, desc="loading", unit="file", file=sys.stderr, disable=None if len(files) > 1 else True):
             try:
-                result = load_figures(conn, plan, path, dry_run=args.dry_run, sheet=args.sheet,
+                result = load_figures(conn, plan, path, dry_run=args.dry_run, sheet=args.sheet, loaded_by=loaded_by,
                                       strict=args.strict, allow_future=args.allow_future)
             except FiguresError as err:
                 for line in [*err.summary_lines(), *map(str, err.problems[:MAX_PROBLEMS_SHOWN])]:
@@ -127,6 +128,17 @@ def load_command(args) -> int:
         count = sum(len(err.problems) for err in refused)
         print(f"{args.problems}: {count:,} problem{'s' if count != 1 else ''} written", file=sys.stderr)
     return exit_code
+
+
+def _person(name) -> str:
+    """Who the load log names: --as NAME, else the operating-system user (or METRICS_USER)."""
+    from metrics.loading import _who
+    if name is None:
+        return _who()
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise UsageError("--as: give the name of the person loading (at most 200 characters)")
+    return name
 
 
 def _load_table(outcomes) -> str:
@@ -407,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="police.uk: crimes outside the plan's districts or with no location are errors")
     load.add_argument("--allow-future", action="store_true", help="load figures for months after the current month")
     load.add_argument("--problems", metavar="OUT.csv", help="write every problem of refused files to this CSV")
+    load.add_argument("--as", dest="as_name", metavar="NAME",
+                      help="the person the load log names (default: the operating-system user)")
     load.set_defaults(run=load_command)
 
     status = commands.add_parser("status", parents=[common], help="the scorecard")

@@ -219,37 +219,48 @@ UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
-def stage_upload(name: str, content: bytes) -> dict:
-    """Keep an uploaded file on disk under its content hash until the analyst confirms it."""
-    import hashlib
-    import tempfile
-
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise ValueError(f"{name}: only .csv and .xlsx files can be loaded")
-    if len(content) > UPLOAD_LIMIT_BYTES:
-        raise ValueError(f"{name}: the file is {len(content) / 2**20:.1f} MB; the limit is {UPLOAD_LIMIT_BYTES // 2**20} MB")
-    digest = hashlib.sha256(content).hexdigest()
-    folder = Path(tempfile.gettempdir()) / "metrics-uploads"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{digest}{suffix}"
-    path.write_bytes(content)
-    return {"name": Path(name).name, "path": str(path), "hash": digest}
+def stage_upload(name: str, content: bytes, owner: str):
+    """Keep an uploaded file for `owner` under a random id until it is checked and loaded
+    (metrics.uploads.Staged). Raises ValueError for a file of the wrong kind or over the limit."""
+    from metrics import uploads
+    return uploads.stage(owner, name, content, UPLOAD_LIMIT_BYTES)
 
 
-def load_upload(source: Source, staged: dict, dry_run: bool, loaded_by: str = "web app"):
-    """Check (dry run) or load one staged upload. Raises FiguresError with every problem."""
+def check_upload(source: Source, staged):
+    """A dry run of a staged file: what it would change (the file is then marked as checked), or
+    FiguresError with every problem (the file is then deleted, and its problems kept to download)."""
+    from metrics import uploads
+    from metrics.loading import FiguresError, load_figures, problems_csv
+
+    try:
+        result = _with_store(source, lambda c: load_figures(
+            c, plan_for(source), uploads.file_path(staged), dry_run=True, loaded_by=staged.owner,
+            display_name=staged.name))
+    except FiguresError as error:
+        uploads.refuse(staged, problems_csv(error))
+        raise
+    uploads.mark_checked(staged)
+    return result
+
+
+def load_upload(source: Source, upload_id, person: str, checked_hash: str):
+    """Load a staged file: only one `person` staged and checked, whose content still has the hash it
+    had when checked. The file is deleted after the load, and after a refusal. Raises
+    metrics.uploads.UploadError (nothing changed) or FiguresError."""
+    from metrics import uploads
     from metrics.loading import load_figures
 
-    plan = plan_for(source)
-    path = Path(staged["path"])
-    if path.parent.name != "metrics-uploads" or not path.exists():
-        raise ValueError(f"{staged.get('name')}: the upload has expired; please upload it again")
-    conn = open_store(source.db, plan)
+    staged = uploads.find(upload_id, person)
+    if not staged.checked:
+        raise uploads.UploadError(f"{staged.name}: not loaded, as it was never checked: drop it again to see what it would change")
+    if not (staged.hash == checked_hash == uploads.content_hash(staged)):
+        uploads.discard(staged.id)
+        raise uploads.UploadError(f"{staged.name}: not loaded, as it is not the file that was checked: drop it again")
     try:
-        return load_figures(conn, plan, path, dry_run=dry_run, loaded_by=loaded_by, display_name=staged["name"])
+        return _with_store(source, lambda c: load_figures(
+            c, plan_for(source), uploads.file_path(staged), loaded_by=person, display_name=staged.name))
     finally:
-        conn.close()
+        uploads.discard(staged.id)
 
 
 def load_history(source: Source) -> pd.DataFrame:

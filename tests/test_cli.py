@@ -228,3 +228,27 @@ def test_status_for_one_district_leaves_out_measures_it_holds_no_figures_for(tmp
     every = json.loads(status_of_cli(capsys, *common, "--as-of", "2006-04", "--area", "all", "--format", "json"))
     assert {(r["measure_id"], r["area"]) for r in every if r["area"] != "force"} == {("calls_999_10s", "north")}
     assert len([r for r in every if r["area"] == "force"]) == 4               # the force's rows are always there
+
+
+# --- who loaded: the operating-system user, or --as NAME ---------------------------------------
+
+def test_the_load_log_names_the_operating_system_user_or_the_name_given_with_as(tmp_path, plan_file, capsys, monkeypatch):
+    import getpass
+
+    from metrics import store
+    monkeypatch.delenv("METRICS_USER", raising=False)
+    db = tmp_path / "store.duckdb"
+    common = ["--config", str(plan_file), "--db", str(db)]
+    assert main(["load", str(figures_file(tmp_path, monthly("crimes", "2006-04", [5]), "a.csv")), *common]) == 0
+    assert main(["load", str(figures_file(tmp_path, monthly("crimes", "2006-05", [6]), "b.csv")), *common,
+                 "--as", "  Ann   Analyst "]) == 0
+    capsys.readouterr()
+    assert main(["load", str(figures_file(tmp_path, monthly("crimes", "2006-06", [7]), "c.csv")), *common,
+                 "--as", "   "]) == 2
+    assert "error: --as: give the name of the person loading" in capsys.readouterr().err
+    conn = store.connect(db)
+    try:
+        assert conn.execute("SELECT file_name, loaded_by FROM loads ORDER BY load_id").fetchall() == [
+            ("a.csv", getpass.getuser()), ("b.csv", "Ann Analyst")]
+    finally:
+        conn.close()

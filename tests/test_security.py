@@ -82,7 +82,7 @@ def upload_value() -> str:
 
 def write_payloads() -> dict:
     """Every state-changing callback of the app, as the page sends it."""
-    staged = service.stage_upload("figures.csv", FIGURES_CSV)
+    staged = service.stage_upload("figures.csv", FIGURES_CSV, "Ann Analyst")  # staged, never checked
     return {
         "save commentary": payload("measure-commentary-saved.children", {
             "measure-commentary-save.n_clicks": 1, "measure-id.data": "domestic_abuse_reported",
@@ -95,7 +95,7 @@ def write_payloads() -> dict:
         "check a file": payload("data-preview.children", {
             "data-upload.contents": [upload_value()], "data-upload.filename": ["figures.csv"]}),
         "load a file": payload("data-result.children...data-confirm.disabled", {
-            "data-confirm.n_clicks": 1, "data-staged.data": [staged]}),
+            "data-confirm.n_clicks": 1, "data-staged.data": [staged.id]}),
     }
 
 
@@ -111,7 +111,7 @@ def snapshot(path) -> dict:
 def test_every_callback_that_changes_the_store_is_known_to_the_gate():
     """A callback that calls a writing service function must be in security.WRITE_OUTPUTS."""
     import security
-    writers = ("save_commentary", "raise_action", "update_action", "stage_upload", "load_upload")
+    writers = ("save_commentary", "raise_action", "update_action", "stage_upload", "check_upload", "load_upload")
     found = []
     for key, spec in callback_map().items():
         if "callback" not in spec:
@@ -153,8 +153,11 @@ def test_each_role_may_make_its_own_changes_and_the_store_names_the_signed_in_pe
     assert "Saved (version 1)" in post(analyst, url, payloads["save commentary"]).text
     assert "Action 1 raised." in post(secretary, url, payloads["raise an action"]).text
     assert "Action 1 discharged." in post(secretary, url, payloads["discharge an action"]).text
-    assert "Would add 1" in post(analyst, url, payloads["check a file"]).text
-    assert "added 1, revised 0, unchanged 0" in post(analyst, url, payloads["load a file"]).text
+    checked = post(analyst, url, payloads["check a file"])
+    assert "Would add 1" in checked.text
+    (upload_id,) = checked.json()["response"]["data-staged"]["data"]  # an id, known to this session
+    payloads["load a file"]["state"][0]["value"] = [upload_id]
+    assert "figures.csv: added 1, revised 0, unchanged 0" in post(analyst, url, payloads["load a file"]).text
     conn = store.connect(path)
     try:
         # No name is typed anywhere: the signed-in people are recorded.
@@ -271,6 +274,18 @@ def test_every_known_input_refuses_the_wrong_type_and_nothing_answers_500(with_u
     assert checked > 60
 
 
+def test_every_input_a_callback_reads_has_a_check_of_its_kind():
+    """A new callback's inputs go into security.FIELDS, so wrong kinds get a 400 and never reach it.
+    Only a component's children, used as a trigger and never read, need none (nor a clientside
+    callback's inputs: they never reach the server)."""
+    import security
+    unchecked = [(key, f["id"], f["property"]) for key, spec in callback_map().items() if "callback" in spec
+                 for f in spec["inputs"] + spec["state"]
+                 if not f["id"].startswith("{") and f["property"] not in ("n_clicks", "children")
+                 and (f["id"], f["property"]) not in security.FIELDS]
+    assert unchecked == []
+
+
 def test_an_error_inside_a_callback_is_logged_and_said_plainly(with_users, monkeypatch, caplog):
     url, _ = with_users
 
@@ -360,3 +375,51 @@ def test_require_role_lets_code_check_the_role_itself(with_users, without_users_
 @pytest.fixture
 def without_users_store(tmp_path):
     return make_store(tmp_path / "nobody.duckdb", people=None)
+
+
+def _find(node, kind):
+    """Every component of this type in a layout as /_dash-layout sends it."""
+    if isinstance(node, list):
+        return [found for item in node for found in _find(item, kind)]
+    if not isinstance(node, dict):
+        return []
+    props = node.get("props", {})
+    here = [node] if node.get("type") == kind else []
+    return here + [found for value in props.values() for found in _find(value, kind)]
+
+
+def test_the_header_shows_the_signed_in_name_and_role_and_a_sign_out_button(with_users):
+    url, _ = with_users
+    analyst = signed_in(url, "analyst")
+    (header,) = _find(analyst.get(f"{url}/_dash-layout").json(), "Header")
+    ids = str(header)
+    assert "'user-badge'" in ids and "'local-mode-banner'" in ids  # inside the header, once each
+    badge = post(analyst, url, payload("user-badge.children", {"url.pathname": "/"})).json()["response"]["user-badge"]
+    text = str(badge)
+    assert "'Ann Analyst'" in text and "'(analyst)'" in text and "'Sign out'" in text and "'/signout'" in text
+    assert "Viewing without signing in" not in text
+
+
+def test_the_local_mode_header_says_who_the_local_user_is(without_users):
+    import getpass
+    url, _ = without_users
+    badge = post(signed_in(url, None), url, payload("user-badge.children", {"url.pathname": "/"})).text
+    assert getpass.getuser() in badge and "(local user, admin)" in badge
+
+
+def test_text_a_little_over_its_limit_is_refused_on_the_page_and_a_flood_with_a_400(with_users):
+    url, path = with_users
+    analyst, secretary = signed_in(url, "analyst"), signed_in(url, "secretary")
+    before = snapshot(path)
+    values = {"measure-commentary-save.n_clicks": 1, "measure-id.data": "domestic_abuse_reported", "as-of.value": MONTH}
+    long = payload("measure-commentary-saved.children", {**values, "measure-commentary-text.value": "x" * 10_001})
+    assert "Not saved: the commentary is 10,001 characters; the limit is 10,000." in post(analyst, url, long).text
+    action = payload("action-message.children", {
+        "action-raise.n_clicks": 1, "action-meeting.value": "2009-04-10", "action-text.value": "y" * 2_001,
+        "action-owner.value": "DCI Smith", "action-due.value": "2009-06-30", "action-measures.value": []})
+    assert "Not saved: the action is 2,001 characters; the limit is 2,000." in post(secretary, url, action).text
+    flood = payload("measure-commentary-saved.children", {**values, "measure-commentary-text.value": "x" * 5_000_000})
+    answer = post(analyst, url, flood)
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("The commentary must be text of at most 50,000 characters")
+    assert snapshot(path) == before
