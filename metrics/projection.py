@@ -188,3 +188,10 @@ def calibration(results: pd.DataFrame) -> pd.DataFrame:
              .reset_index())
     table["share_met"] = table["met"] / table["projections"]
     return table.sort_values(["horizon", "band"], key=lambda s: s.map(order) if s.name == "band" else s)
+
+
+def next_projections(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each (measure, area)'s projection to its earliest future target: the one a scorecard shows."""
+    if frame.empty:
+        return frame
+    return frame.sort_values("target_by").drop_duplicates(["measure_id", "area"]).reset_index(drop=True)
