@@ -280,3 +280,47 @@ def statement(conn, quarter_end: int):
     """The quarter's latest statement as a row (version, text, author, written_at), or None."""
     history = statement_history(conn, quarter_end)
     return None if history.empty else history.iloc[0]
+
+
+def _names(titles: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + f" and {titles[-1]}"
+
+
+def draft_statement(review, projections: pd.DataFrame, plan) -> str:
+    """A plain-words draft of the quarter's statement, from the quarter review (metrics.board) and
+    the projections made at the quarter's end: which measures moved, which are red and why, which
+    changes are real (special cause), and what the projections say. Every word from the vocabulary."""
+    from metrics import vocabulary
+    from metrics.formats import fmt, records
+    from metrics.periods import month_words
+
+    rows = records(review.rows.sort_values("sort_order"))
+    paras = [f"Statement on the force's contribution to the national crime and policing measures, "
+             f"{review.quarter_label} ({review.quarter_words})."]
+    moved = []
+    for code in ("better", "worse", "moved"):
+        titles = [r.measure for r in rows if r.movement == code]
+        if titles:
+            word = vocabulary.term("movement", code).word
+            moved.append(f"{word} since {review.previous_label}: {_names(titles)}." if code == "moved"
+                         else f"{word} than {review.previous_label}: {_names(titles)}.")
+    paras.append(" ".join(moved) or f"No measure changed status since {review.previous_label}.")
+    red = [r for r in rows if r.rag == "red"]
+    paras.append(" ".join(
+        f"{r.measure} is {vocabulary.term('rag', 'red').phrase}: {fmt(r.actual, r.unit)} against a target of "
+        f"{fmt(r.target, r.unit)}" + (f" ({r.target_words})" if isinstance(r.target_words, str) else "") + "."
+        for r in red) or "No measure is off target.")
+    real = [r for r in rows if r.spc_variation in ("improvement", "concern", "neutral_high", "neutral_low")]
+    paras.append(" ".join(
+        f"{r.measure}: {vocabulary.term('spc_variation', r.spc_variation).phrase}"
+        + (f" ({vocabulary.rule_words(r.spc_rules)})" if vocabulary.rule_words(r.spc_rules) else "") + "."
+        for r in real) or "No measure shows a real change: the ups and downs are the usual variation.")
+    titles = {m.id: m.title for m in plan.measures}
+    ahead = projections[projections["area"] == "force"].sort_values(["target_by", "measure_id"]) if len(projections) else projections
+    paras.append(" ".join(
+        f"{titles.get(p.measure_id, p.measure_id)}: {vocabulary.likelihood(p.likelihood).phrase} by "
+        f"{month_words(int(p.target_by))} ({round(100 * p.likelihood):.0f}% chance on the current process)."
+        for p in records(ahead))
+        or "No target falls due after the quarter, so there is nothing to project.")
+    return "\n\n".join(paras)
