@@ -9,6 +9,19 @@ from conftest import ROOT
 from metrics.periods import parse_month
 
 
+def tall_screenshot(browser, name, element_id):
+    """A screenshot from the page's top to just past one element (the window made tall enough)."""
+    import time
+    from test_app_pages import screenshot
+    size = browser.get_window_size()
+    bottom = browser.execute_script(
+        f"const r = document.getElementById('{element_id}').getBoundingClientRect(); return r.bottom + window.scrollY;")
+    browser.set_window_size(size["width"], min(int(bottom) + 500, 3000))
+    time.sleep(0.5)  # the charts redraw at the new size
+    screenshot(browser, name)
+    browser.set_window_size(size["width"], size["height"])
+
+
 def test_the_pages_csv_is_the_chart_commands_output(app_url, capsys, tmp_path):
     from callbacks.measure import download_chart
     from metrics import store
@@ -50,13 +63,13 @@ def test_the_measure_page_shows_the_projection_and_the_peers(browser, app_url):
     wait_text(browser, "#measure-projection-words", "Likely to be met: 84% by March 2008")
     wait_text(browser, "#measure-chart", "Projection to March 2008")
     assert "Projected from the current process" in browser.find_element(By.ID, "measure-projection-words").text
+    tall_screenshot(browser, "measure-projection", "measure-projection-words")
     open_page(browser, app_url + "/measure/calls_999_10s?as_of=2007-12")
     wait_text(browser, "#measure-peer-rank", "Kent Police ranks 2nd of 6 (best first).")
     wait_for(browser, "#measure-funnel .main-svg")
     assert "Kent Police (this force)" in browser.find_element(By.ID, "measure-peer-chart").text
     assert "Peer force" not in browser.find_element(By.ID, "measure-areas").text  # peers are never districts
-    wait_for(browser, "#measure-chart .main-svg")
-    screenshot(browser, "measure-peers-funnel")
+    tall_screenshot(browser, "measure-peers-funnel", "measure-funnel")
     assert console_errors(browser) == []
 
 

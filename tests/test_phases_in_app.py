@@ -106,7 +106,8 @@ def test_the_write_callbacks_need_an_analyst():
 
 @pytest.mark.browser
 def test_an_analyst_adds_a_process_change_on_the_measure_page(browser, app_url):
-    from test_app_pages import console_errors, open_page, press, screenshot, wait_for, wait_text
+    from test_app_pages import console_errors, open_page, press, wait_for, wait_text
+    from test_measure_spc_page import tall_screenshot
     open_page(browser, app_url + "/measure/frontline_time?as_of=2009-03")
     wait_for(browser, "#measure-phase-month")
     browser.find_element("id", "measure-phase-month").send_keys("2007-04")
@@ -115,5 +116,5 @@ def test_an_analyst_adds_a_process_change_on_the_measure_page(browser, app_url):
     wait_text(browser, "#measure-phase-saved", "Process change from April 2007 added")
     wait_text(browser, "#measure-phase-list", "From April 2007: Shift pattern review")
     wait_text(browser, "#measure-chart", "From April 2007: Shift pattern review")
-    screenshot(browser, "measure-process-change")
+    tall_screenshot(browser, "measure-process-change", "measure-phase-list")
     assert console_errors(browser) == []
