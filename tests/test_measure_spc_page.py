@@ -97,3 +97,14 @@ def test_the_board_drafts_the_statement_and_an_analyst_saves_an_edit(browser, ap
     wait_text(browser, "#board-statement-state", "2008/09 Q3: saved by")
     wait_text(browser, "#board-statement-text-shown", "Our statement for the quarter.")
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("p, words", [(0.95, "Very likely to be met: 95%"), (0.9, "Very likely to be met: 90%"),
+                                      (0.8, "Likely to be met: 80%"), (0.6, "Likely to be met: 60%"),
+                                      (0.5, "In the balance: 50%"), (0.25, "Unlikely to be met: 25%"),
+                                      (0.05, "Very unlikely to be met: 5%"), (float("nan"), "No projection")])
+def test_likelihood_bands_read_the_same_everywhere(p, words):
+    from metrics import projection, vocabulary
+    assert vocabulary.likelihood_words(p) == words
+    if p == p:  # the projection's own band is the vocabulary's
+        assert projection.likelihood_term(p) is vocabulary.likelihood(p)
