@@ -48,6 +48,8 @@ WRITE_OUTPUTS = {
     "data-staged": ("analyst", "check figures files for loading"),
     "data-result": ("analyst", "load figures"),
     "action-message": ("secretary", "raise, update or discharge actions"),
+    "measure-phase-saved": ("analyst", "record process changes"),
+    "board-statement-saved": ("analyst", "write the quarterly statement"),
 }
 UPDATE_PATH = "/_dash-update-component"
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico", "/status.css")
@@ -456,6 +458,9 @@ for _name_field in ("action-owner", "action-new-owner"):
     FIELDS[(_name_field, "value")] = ("The name", _text(200))
 for _date_field in ("action-meeting", "action-due", "action-new-due"):
     FIELDS[(_date_field, "value")] = ("The date", _text(20))
+FIELDS[("measure-phase-month", "value")] = ("The month", _text(20))
+FIELDS[("measure-phase-note", "value")] = ("The note", _text(300))
+FIELDS[("board-statement-text", "value")] = ("The statement", _text(20_000))
 N_CLICKS = ("A button press", (lambda v: v is None or (_whole(v) and v >= 0), "a count of presses"))
 
 

@@ -166,3 +166,43 @@ def download_pack(_pdf, _html, as_of):
     name = review.quarter_label.replace("/", "-").replace(" ", "-")
     content = service.board_pack(source, review.quarter_end, suffix)
     return dcc.send_bytes(content, f"board-pack-{name}{suffix}")
+
+
+# --- the quarterly statement -----------------------------------------------------------------
+
+@callback(Output("board-statement", "children"), Output("board-statement-text", "value"),
+          Input("as-of", "value"), Input("board-statement-saved", "children"))
+def show_statement(as_of, _saved):
+    """The quarter's latest saved statement, or the draft built from the quarter when none is saved."""
+    from metrics import workflow
+    source = service.Source.from_environment()
+    if not service.months(source):
+        return html.P("No figures are loaded yet."), ""
+    review = service.quarter_review(source, as_of)
+    history = service.statement_history(source, review.quarter_end)
+    if history.empty:
+        draft = workflow.draft_statement(review, service.projections(source, review.quarter_end, "force"),
+                                         service.plan_for(source))
+        return [html.P(f"Draft for {review.quarter_label}, built from the quarter's figures: not yet saved.",
+                       className="small text-muted", id="board-statement-state"),
+                html.Div(draft, className="commentary statement", id="board-statement-text-shown",
+                         style={"whiteSpace": "pre-wrap"})], draft
+    latest = history.iloc[0]
+    versions = f"; {len(history)} versions kept" if len(history) > 1 else ""
+    return [html.P(f"{review.quarter_label}: saved by {latest['author']}, {latest['written_at']:%-d %B %Y %H:%M}{versions}.",
+                   className="small text-muted", id="board-statement-state"),
+            html.Div(latest["text"], className="commentary statement", id="board-statement-text-shown",
+                     style={"whiteSpace": "pre-wrap"})], latest["text"]
+
+
+@callback(Output("board-statement-saved", "children"), Input("board-statement-save", "n_clicks"),
+          State("as-of", "value"), State("board-statement-text", "value"), prevent_initial_call=True)
+def save_statement(_clicks, as_of, text):
+    author = security.require_role("analyst").name  # the server's word on who is signed in
+    source = service.Source.from_environment()
+    quarter_end = service.quarter_review(source, as_of).quarter_end
+    try:
+        version = service.save_statement(source, quarter_end, text, author)
+    except WorkflowError as err:
+        return dbc.Alert(f"Not saved: {err}.", color="warning")
+    return dbc.Alert(f"Statement saved (version {version}).", color="success")

@@ -9,7 +9,10 @@ from layouts.components import (assurance_text, baseline_words, fmt, grain_words
                                 row_summary, spc_figure, status_badge, target_words, term, text_or, tolerance_words,
                                 trend_text, uk_month, variation_text)
 import security
-from metrics import board, service
+from metrics import board, charts, projection, service
+from metrics.projection import next_projections
+from metrics.spc import phases_of
+from metrics.vocabulary import likelihood, likelihood_words
 from metrics.periods import month_label, period_window
 from metrics.vocabulary import rule_words
 from metrics.workflow import WorkflowError
@@ -93,8 +96,9 @@ def figures_table(frame, measure, plan) -> html.Div:
     Output("measure-title", "children"), Output("measure-status", "children"), Output("measure-chart", "figure"),
     Output("measure-facts", "children"), Output("measure-areas", "children"), Output("measure-figures", "children"),
     Input("measure-id", "data"), Input("as-of", "value"), Input("grain", "value"), Input("area", "value"),
+    Input("measure-phase-saved", "children"),
 )
-def show_measure(measure_id, as_of, grain, area):
+def show_measure(measure_id, as_of, grain, area, _phase_added=None):
     if not measure_id:
         return (no_update,) * 6
     source = service.Source.from_environment()
@@ -179,3 +183,115 @@ def save_commentary(_clicks, measure_id, as_of, text):
     except WorkflowError as err:
         return dbc.Alert(f"Not saved: {err}.", color="warning", className="mt-2"), no_update
     return dbc.Alert(f"Saved (version {version}).", color="success", className="mt-2"), ""
+
+
+# --- projection, peers, process changes, chart data ------------------------------------------
+
+def projection_row(source, measure_id, as_of, area):
+    """The projection to the measure's next target date (the earliest future target), or None."""
+    frame = service.projections(source, as_of, area or "force")
+    mine = next_projections(frame[frame["measure_id"] == measure_id]) if not frame.empty else frame
+    return None if mine.empty else records(mine)[0]
+
+
+def likelihood_text(p, target_by) -> html.Span:
+    """'↗ Likely to be met: 80% by March 2009': word and icon, never colour alone."""
+    band = likelihood(p)
+    return html.Span([html.Span(band.icon, **{"aria-hidden": "true"}), f" {likelihood_words(p)} by {uk_month(int(target_by))}"],
+                     className=f"likelihood-{band.code.replace('_', '-')} word-status likelihood", title=band.meaning)
+
+
+def projection_words(row, measure) -> html.Div:
+    if row is None:
+        return html.P("No future target to project to.", className="text-muted small", id="measure-projection-none")
+    return html.Div([
+        html.Strong("Will the target be met? "), likelihood_text(row.likelihood, row.target_by),
+        html.Span(f". Expected {fmt(row.expected, measure.unit)} against a target of {fmt(row.target_value, measure.unit)} "
+                  f"(95% range {fmt(row.lower, measure.unit)} to {fmt(row.upper, measure.unit)}). "),
+        html.Span(projection.method_words(vars(row)) + ".",
+                  className="small text-muted"),
+    ], id="measure-projection-words")
+
+
+@callback(Output("measure-projection", "children"), Output("measure-chart", "figure", allow_duplicate=True),
+          Input("measure-chart", "figure"), State("measure-id", "data"), State("as-of", "value"), State("area", "value"),
+          prevent_initial_call=True)
+def show_projection(figure, measure_id, as_of, area):
+    """The projection's words, and its cone drawn on the chart once the chart is there."""
+    if not measure_id or not figure or not figure.get("data") or any(
+            str(t.get("name", "")).startswith("Projection") for t in figure["data"]):
+        return no_update, no_update
+    source = service.Source.from_environment()
+    measure = service.plan_for(source).measure(measure_id)
+    row = projection_row(source, measure_id, as_of, area)
+    if row is None:
+        return projection_words(None, measure), no_update
+    return projection_words(row, measure), charts.add_projection_cone(figure, vars(row))
+
+
+@callback(Output("measure-peers", "children"), Input("measure-id", "data"), Input("as-of", "value"))
+def show_peers(measure_id, as_of):
+    """This force ranked among its peers, and for a rate, the funnel plot. Peers are never districts."""
+    if not measure_id:
+        return no_update
+    source = service.Source.from_environment()
+    measure = service.plan_for(source).measure(measure_id)
+    ranked, funnel = service.peers(source, measure_id, as_of)
+    if ranked is None:
+        return html.P("No peer forces are loaded.", className="text-muted")
+    if ranked.empty or not ranked["is_force"].any() or ranked["is_force"].all():
+        return html.P("No peer figures for this measure and period.", className="text-muted", id="measure-peers-none")
+    parts = [html.P(ranked["words"].iloc[0] + ".", id="measure-peer-rank", className="mb-1"),
+             dcc.Graph(figure=charts.peer_ranking_figure(ranked, measure), id="measure-peer-chart",
+                       config={"displaylogo": False})]
+    if funnel is not None and len(funnel[0]):
+        parts += [html.P("Funnel plot: each force's rate against its volume; the limits narrow as volume grows, "
+                         "so a small force is not flagged for noise.", className="small text-muted mb-0"),
+                  dcc.Graph(figure=charts.funnel_figure(funnel[0], funnel[1], measure), id="measure-funnel",
+                            config={"displaylogo": False})]
+    return parts
+
+
+@callback(Output("measure-phases", "children"), Input("measure-id", "data"), Input("measure-phase-saved", "children"))
+def show_phases(measure_id, _saved):
+    """The plan's and the app's process changes, oldest first, each with who recorded it."""
+    if not measure_id:
+        return no_update
+    source = service.Source.from_environment()
+    measure = service.plan_for(source).measure(measure_id)
+    items = [(p.start, p.note, "in the plan") for p in phases_of(measure)]
+    added = service.process_changes(source, measure_id)
+    items += [(int(r.month), r.note, f"added by {r.added_by}, {r.added_at:%-d %B %Y}") for r in records(added)]
+    if not items:
+        return html.P("No process change recorded: one set of limits over all the points.", className="text-muted",
+                      id="measure-phases-none")
+    return html.Ul([html.Li([html.Strong(f"From {uk_month(start)}: "), note, html.Span(f" ({who})", className="text-muted")])
+                    for start, note, who in sorted(items, key=lambda i: i[0])], id="measure-phase-list")
+
+
+@callback(Output("measure-phase-saved", "children"), Output("measure-phase-note", "value"),
+          Input("measure-phase-add", "n_clicks"),
+          State("measure-id", "data"), State("measure-phase-month", "value"), State("measure-phase-note", "value"),
+          prevent_initial_call=True)
+def add_phase(_clicks, measure_id, month, note):
+    who = security.require_role("analyst").name  # the server's word on who is signed in
+    try:
+        start = service.add_process_change(service.Source.from_environment(), measure_id, month, note, who)
+    except WorkflowError as err:
+        return dbc.Alert(f"Not added: {err}.", color="warning", className="mt-2"), no_update
+    return dbc.Alert(f"Process change from {uk_month(start)} added: the chart's limits now start afresh there.",
+                     color="success", className="mt-2"), ""
+
+
+@callback(Output("measure-chart-download", "data"), Input("measure-chart-csv", "n_clicks"),
+          State("measure-id", "data"), State("as-of", "value"), State("area", "value"), prevent_initial_call=True)
+def download_chart(_clicks, measure_id, as_of, area):
+    """The same CSV as python -m metrics chart MEASURE --area CODE --as-of YYYY-MM."""
+    if not measure_id:
+        return no_update
+    source = service.Source.from_environment()
+    measure = service.plan_for(source).measure(measure_id)
+    area = area or "force"
+    chart = service.chart(source, measure_id, as_of, area)
+    name = f"{measure_id}-{area}-{month_label(as_of) if as_of else 'latest'}.csv"
+    return dcc.send_string(charts.chart_csv(chart, measure, area), name)

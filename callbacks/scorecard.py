@@ -12,7 +12,7 @@ from metrics.periods import GRAIN_NAMES, month_label
 from metrics.formats import records
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
-           "Last 24 months", "Last figures"]
+           "Projection", "Last 24 months", "Last figures"]
 
 
 def count_badges(frame) -> list:
@@ -64,6 +64,7 @@ def measure_row(row, spark, choices) -> html.Tr:
         html.Td([trend_text(row.trend), html.Div(change_note(row), className="small text-muted")]),
         html.Td(variation_text(row.spc_variation)),
         html.Td(assurance_text(row.spc_assurance)),
+        html.Td(projection_cell(row), className="projection"),
         html.Td(sparkline(spark, f"Trend of {row.measure}")),
         html.Td([uk_month(row.last_data_period), overdue]),
     ], className=f"measure-row row-{row.rag}", id={"type": "scorecard-row", "measure": row.measure_id})
@@ -102,6 +103,7 @@ def show_scorecard(as_of, grain, area, priority, owner, statuses):
         return [html.P("No figures are loaded yet."), force_only], [], ""
     as_of = as_of or service.default_as_of(source)
     sparks = service.recent_values(source, as_of, area or "force")
+    frame = with_projection(frame, service.projections(source, as_of, area))
     counts = count_badges(frame)
     shown = frame
     if priority:
@@ -129,3 +131,21 @@ def force_only_list(measures, plan, as_of, grain):
         html.P(f"These are on {plan.area_name('force')}'s scorecard.", className="small text-muted mb-1"),
         html.Ul([html.Li(dcc.Link(m.title, href=f"/measure/{m.id}{query(**choices)}")) for m in measures]),
     ], id="scorecard-force-only", className="force-only")
+
+
+def with_projection(frame, projections):
+    """Each row's projection to its next target date (likelihood and date), where it has one."""
+    from metrics.projection import next_projections
+    ahead = next_projections(projections)
+    if ahead.empty:
+        return frame.assign(likelihood=float("nan"), projection_by=float("nan"))
+    ahead = ahead[["measure_id", "area", "likelihood", "target_by"]].rename(columns={"target_by": "projection_by"})
+    return frame.merge(ahead, on=["measure_id", "area"], how="left")
+
+
+def projection_cell(row):
+    """'Likely to be met: 80% by March 2009', or a dash where no future target is set."""
+    from callbacks.measure import likelihood_text
+    if missing(getattr(row, "likelihood", None)):
+        return "–"
+    return likelihood_text(row.likelihood, row.projection_by)

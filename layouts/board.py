@@ -68,4 +68,23 @@ def layout(**_query):
             ], className="g-2"),
             html.Div(id="action-message", role="status", className="mt-2"),
         ]), className="mb-3"), "raise, update or discharge actions"),
+        *statement_block(),
     ])
+
+
+def statement_block() -> list:
+    """The quarterly statement: the saved text or a draft built from the quarter, editable by an analyst."""
+    return [
+        html.H2("Quarterly statement", className="section-title", id="board-statement-title"),
+        html.P("The statement on the force's contribution to the national crime and policing measures. Until an "
+               "analyst saves one, a draft is built from the quarter's figures. Every saved version is kept.",
+               className="text-muted"),
+        html.Div(id="board-statement", role="status"),
+        for_role("analyst", html.Div([
+            html.Label("Statement for this quarter", htmlFor="board-statement-text", className="form-label"),
+            dcc.Textarea(id="board-statement-text", className="form-control", style={"height": "16em"}),
+            dbc.Button("Save statement", id="board-statement-save", color="primary", className="mt-2"),
+            html.Span(" Saved under your name, with the time.", className="small text-muted"),
+        ]), "write the quarterly statement"),
+        html.Div(id="board-statement-saved", role="status", className="mt-2"),
+    ]

@@ -26,6 +26,11 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
             dcc.Textarea(id="measure-commentary-text", style={"display": "none"}),
             html.Button(id="measure-commentary-save", style={"display": "none"}),
             html.Div(id="measure-commentary-saved"),
+            html.Div(id="measure-projection"), html.Div(id="measure-peers"), html.Div(id="measure-phases"),
+            html.Div(id="measure-phase-saved"), dcc.Input(id="measure-phase-month", style={"display": "none"}),
+            dcc.Input(id="measure-phase-note", style={"display": "none"}),
+            html.Button(id="measure-phase-add", style={"display": "none"}),
+            html.Button(id="measure-chart-csv", style={"display": "none"}), dcc.Download(id="measure-chart-download"),
         ])
     return html.Div([
         dcc.Store(id="measure-id", data=measure_id),
@@ -36,6 +41,26 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
             dbc.Col(dcc.Loading(dcc.Graph(id="measure-chart", config={"displaylogo": False}), delay_show=300), lg=8),
             dbc.Col(html.Div(id="measure-facts"), lg=4),
         ]),
+        html.Div(id="measure-projection", className="mb-2", role="status"),
+        html.Div([dbc.Button("Download chart data (CSV)", id="measure-chart-csv", color="secondary", outline=True,
+                             size="sm"),
+                  html.Span(" Each month's value, phase, mean, limits and rule flags, as "
+                            "python -m metrics chart prints them.", className="small text-muted"),
+                  dcc.Download(id="measure-chart-download")], className="mb-3"),
+        html.H2("Process changes", className="section-title"),
+        html.P("A recorded change (a new call centre, a new recording standard) starts a new SPC phase: "
+               "limits, mean and rules are worked out afresh from its month.", className="text-muted small"),
+        html.Div(id="measure-phases"),
+        _second_for_role("analyst", dbc.Row([
+            dbc.Col([html.Label("From month (YYYY-MM)", htmlFor="measure-phase-month", className="form-label"),
+                     dbc.Input(id="measure-phase-month", placeholder="2006-04")], md=2),
+            dbc.Col([html.Label("What changed", htmlFor="measure-phase-note", className="form-label"),
+                     dbc.Input(id="measure-phase-note", placeholder="New call handling centre opened")], md=6),
+            dbc.Col([dbc.Button("Add process change", id="measure-phase-add", color="primary", className="mt-4")], md=4),
+        ], className="g-2"), "record process changes"),
+        html.Div(id="measure-phase-saved", role="status"),
+        html.H2("Among peers", className="section-title"),
+        dcc.Loading(html.Div(id="measure-peers"), delay_show=300),
         html.H2("Areas", className="section-title"),
         dcc.Loading(html.Div(id="measure-areas"), delay_show=300),
         html.H2("Commentary", className="section-title"),
@@ -50,3 +75,11 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
         html.H2("Figures", className="section-title"),
         html.Div(id="measure-figures"),
     ])
+
+
+def _second_for_role(role, controls, doing):
+    """for_role, for a page's second set of controls: its note gets an id of its own."""
+    block = for_role(role, controls, doing)
+    if block.children[0] is not None:
+        block.children[0].id = f"needs-{role}-phases"
+    return block

@@ -20,11 +20,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from metrics import board, workflow
+from metrics import board, charts as chart_figures, peers, projection, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
 from metrics.formats import fmt, records, uk_date
-from metrics.vocabulary import RAG, rule_words, status_css, term
+from metrics.spc import phase_frame
+from metrics.vocabulary import RAG, likelihood, likelihood_words, rule_words, status_css, term
 from metrics.periods import month_words, period_window
 from metrics.plan import Plan
 
@@ -50,6 +51,7 @@ th { background: #e6ecf2; }
 .actions td:nth-child(3) { width: 34%; } .actions td:nth-child(2), .actions td:nth-child(5) { width: 11%; }
 .exception { display: flex; gap: 8pt; align-items: center; page-break-inside: avoid; border-bottom: 1px solid #ddd;
              padding: 3pt 0; }
+.peers { display: flex; gap: 8pt; flex-wrap: wrap; } .projection { margin: 2pt 0; }
 .exception-text { flex: 1; font-size: 9.5pt; } .exception-chart { width: 300px; }
 """
 
@@ -141,10 +143,58 @@ def _summary_section(review, plan: Plan, charts) -> str:
     return "".join(parts) + "</section>"
 
 
-def _measure_block(r, plan: Plan, review, charts, notes) -> str:
+def _static(figure: dict, width: int, height: int) -> str:
+    fig = go.Figure(figure)
+    fig.update_layout(width=width, height=height)
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True})
+
+
+def _projection_line(p) -> str:
+    """'Will the target be met? ↗ Likely to be met: 80% by March 2009 (expected ...).'"""
+    if p is None:
+        return ""
+    band = likelihood(p["likelihood"])
+    unit = p["unit"]
+    return (f'<p class="projection"><strong>Will the target be met?</strong> '
+            f'<span class="likelihood-{band.code.replace("_", "-")} word-status">{_e(band.icon)} '
+            f'{_e(likelihood_words(p["likelihood"]))}</span> by {_e(month_words(int(p["target_by"])))}: expected '
+            f'{_e(fmt(p["expected"], unit))} against {_e(fmt(p["target_value"], unit))}. '
+            f'<span class="muted">{_e(projection.method_words(p))}.</span></p>')
+
+
+def _phase_line(measure_id, phases) -> str:
+    """The measure's recorded process changes (the plan's and those added in the app), in words."""
+    mine = phases[(phases["measure_id"] == measure_id) & (phases["phase"] > 0)]
+    if mine.empty:
+        return ""
+    return ('<p class="muted">Process changes (limits start afresh): ' + "; ".join(
+        f"from {_e(month_words(int(p.phase_from)))}: {_e(p.phase_note)}" for p in records(mine)) + ".</p>")
+
+
+def _peer_block(measure, ranked, funnel) -> str:
+    """This force among its peers, and the funnel plot for a rate."""
+    if ranked is None or ranked.empty or ranked["is_force"].all() or not ranked["is_force"].any():
+        return ""
+    rank = chart_figures.peer_ranking_figure(ranked, measure, height=220)
+    rank["layout"].update(title={"text": "Ranked, best first", "font": {"size": 11}}, margin={"l": 150, "r": 10, "t": 25, "b": 25})
+    charts = [_static(rank, 340, 220)]
+    if funnel is not None and len(funnel[0]):
+        plot = chart_figures.funnel_figure(funnel[0], funnel[1], measure, height=220)
+        plot["layout"].update(title={"text": "Funnel plot: dashed 95%, dotted 99.8% limits", "font": {"size": 11}},
+                              showlegend=False, margin={"l": 45, "r": 10, "t": 25, "b": 35})
+        charts.append(_static(plot, 360, 220))
+    return (f'<h4>Among peers</h4><p>{_e(ranked["words"].iloc[0])}.</p>'
+            f'<div class="peers">{"".join(charts)}</div>')
+
+
+def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:
     measure = plan.measure(r.measure_id)
-    figure = go.Figure(spc_figure(charts[charts["measure_id"] == r.measure_id], measure,
-                                  plan.area_name("force"), height=225))
+    extras = extras or {}
+    spc = spc_figure(charts[charts["measure_id"] == r.measure_id], measure, plan.area_name("force"), height=225)
+    ahead = extras.get("projections", {}).get(r.measure_id)
+    if ahead is not None and spc["data"]:
+        chart_figures.add_projection_cone(spc, ahead)
+    figure = go.Figure(spc)
     figure.update_layout(width=700, title=None, margin={"t": 10, "b": 30},
                          legend={"orientation": "h", "y": -0.15, "font": {"size": 9}})
     note = notes.loc[r.measure_id] if r.measure_id in notes.index else None
@@ -156,6 +206,8 @@ def _measure_block(r, plan: Plan, review, charts, notes) -> str:
         [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit), MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
           term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
         figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
+        _projection_line(ahead) + _phase_line(r.measure_id, extras.get("phases", pd.DataFrame(columns=["measure_id", "phase"])))
+        + _peer_block(measure, *extras.get("peers", {}).get(r.measure_id, (None, None))) +
         (f"<h4>Commentary</h4>{commentary}" if commentary else '<p class="muted">No commentary this quarter.</p>')
         + "</div>")
 
@@ -183,6 +235,40 @@ def _action_log(actions, plan: Plan, review) -> str:
                                                 f"At {_e(review.quarter_words.split(' to ')[-1])}"], rows) + "</div>")
 
 
+def _extras(conn, engine, plan: Plan, review) -> dict:
+    """What the pack adds beyond status: each measure's projection to its next target, its process
+    changes, and its peers (for the measures peers hold figures for)."""
+    frame = projection.projections(engine, plan, review.quarter_end, "force")
+    units = {m.id: m.unit for m in plan.measures}
+    ahead = {r["measure_id"]: {**r, "unit": units[r["measure_id"]]}
+             for r in projection.next_projections(frame).to_dict("records")} if len(frame) else {}
+    codes = [a.code for a in plan.areas if a.kind == "peer"]
+    held = [m for (m,) in conn.execute("SELECT DISTINCT measure_id FROM figures WHERE list_contains(?, area)",
+                                       [codes]).fetchall()] if codes else []
+    by_peer = {}
+    for measure_id in held:  # few measures have peer figures: one small query each
+        if measure_id not in plan.measure_ids:
+            continue
+        ranked = peers.ranking(engine, plan, measure_id, review.quarter_end)
+        funnel = peers.funnel(engine, plan, measure_id, review.quarter_end) \
+            if plan.measure(measure_id).aggregation == "ratio" else None
+        by_peer[measure_id] = (ranked, funnel)
+    return {"projections": ahead, "projection_frame": frame, "phases": phase_frame(plan, workflow.process_changes(conn)), "peers": by_peer}
+
+
+def _statement_section(conn, review, extras, plan: Plan) -> str:
+    """The saved statement for the quarter, or the draft built from it, said to be a draft."""
+    saved = workflow.statement(conn, review.quarter_end)
+    if saved is not None:
+        head = f'<p class="muted">Version {int(saved["version"])}, {_e(saved["author"])}, {uk_date(saved["written_at"])}.</p>'
+        text = saved["text"]
+    else:
+        head = '<p class="muted">Draft built from the quarter\'s figures: not yet reviewed by an analyst.</p>'
+        text = workflow.draft_statement(review, extras["projection_frame"], plan)
+    return (f'<section class="section" id="statement"><h2>Quarterly statement</h2>{head}'
+            f'<div class="commentary">{_e(text)}</div></section>')
+
+
 def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None = None) -> str:
     """The pack as one self-contained HTML page, for the quarter board.quarter_review chooses."""
     engine = Engine(conn, plan)
@@ -203,14 +289,17 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
            ({_e(review.quarter_words)})</p>
         <p>Figures to {_e(month_words(review.quarter_end))}, compared with {_e(review.previous_label)}.</p>
         <p class="muted">Produced {uk_date(today)}.</p></section>"""]
-    toc = [("summary", "Summary"), *[(f"priority-{p.id}", p.title) for p in plan.priorities], ("actions", "Action log")]
+    toc = [("summary", "Summary"), ("statement", "Quarterly statement"), *[(f"priority-{p.id}", p.title) for p in plan.priorities], ("actions", "Action log")]
     parts.append('<section><h2>Contents</h2><ol class="toc">' +
                  "".join(f'<li><a href="#{a}">{_e(t)}</a></li>' for a, t in toc) + "</ol></section>")
     parts.append(_summary_section(review, plan, charts))
+    extras = _extras(conn, engine, plan, review)
+    parts.append(_statement_section(conn, review, extras, plan))
     for priority in plan.priorities:
         rows = review.rows[review.rows["priority_id"] == priority.id].sort_values("sort_order")
         parts.append(f'<section class="section" id="priority-{_e(priority.id)}"><h2>{_e(priority.title)}</h2>'
-                     + "".join(_measure_block(r, plan, review, charts, notes) for r in records(rows)) + "</section>")
+                     + "".join(_measure_block(r, plan, review, charts, notes, extras) for r in records(rows))
+                     + "</section>")
     parts.append(f'<section class="section" id="actions"><h2>Action log</h2>{_action_log(actions, plan, review)}</section>')
 
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(plan.title)}: "

@@ -236,3 +236,25 @@ def funnel_figure(areas, limits, measure, height: int = 420) -> dict:
     layout["xaxis"] = {"title": {"text": "Denominator (volume)"}, "gridcolor": "#e5e5e5"}
     layout["yaxis"] = {"title": {"text": "%" if measure.unit == "percent" else measure.unit}, "gridcolor": "#e5e5e5"}
     return {"data": data, "layout": layout}
+
+
+# The chart's data, as `python -m metrics chart` prints it and the measure page downloads it.
+CHART_COLUMNS = ["measure_id", "area", "period", "value", "adjusted_value", "phase", "phase_words", "mean",
+                 "lower_limit", "upper_limit", "beyond_limits", "run_of_seven", "trend_of_seven", "two_of_three",
+                 "rules", "target", "method"]
+
+
+def chart_table(chart, measure, area: str):
+    """Each month's point for one area: value, phase (and its words), mean, limits, the adjusted
+    value where seasonal, each rule's flag (1 high, -1 low, 0 none) and the method in words."""
+    frame = chart[chart["area"] == area].reset_index(drop=True)
+    found = chart_phases(frame)
+    phases = {p["phase"]: phase_words(p, only=len(found) == 1) for p in found}
+    frame["phase_words"] = frame["phase"].fillna(0).astype(int).map(phases)
+    seasonal = frame["adjusted_value"].notna().any() or seasonal_of(measure)
+    frame["method"] = method_words(frame) if seasonal and not frame.empty else "XmR on the figures as recorded"
+    return frame[CHART_COLUMNS]
+
+
+def chart_csv(chart, measure, area: str) -> str:
+    return chart_table(chart, measure, area).to_csv(index=False, lineterminator="\n")

@@ -313,11 +313,6 @@ def digest_command(args) -> int:
     return 0
 
 
-CHART_COLUMNS = ["measure_id", "area", "period", "value", "adjusted_value", "phase", "phase_words", "mean",
-                 "lower_limit", "upper_limit", "beyond_limits", "run_of_seven", "trend_of_seven", "two_of_three",
-                 "rules", "target", "method"]
-
-
 def chart_command(args) -> int:
     """Each month's SPC point for one measure and area: value, phase, mean, limits, the adjusted
     value where the measure is seasonal, and each rule's flag (1 high, -1 low, 0 none)."""
@@ -335,15 +330,9 @@ def chart_command(args) -> int:
         frame = Engine(conn, plan).chart(measure.id, _as_of(args.as_of), args.area)
     finally:
         conn.close()
-    frame = frame[frame["area"] == args.area].reset_index(drop=True)
-    if frame.empty:
+    if frame[frame["area"] == args.area].empty:
         raise UsageError(f"no figures held for {measure.title} in {plan.area_name(args.area)}")
-    found = charts.chart_phases(frame)
-    phases = {p["phase"]: charts.phase_words(p, only=len(found) == 1) for p in found}
-    frame["phase_words"] = frame["phase"].fillna(0).astype(int).map(phases)
-    seasonal = frame["adjusted_value"].notna().any() or charts.seasonal_of(measure)
-    frame["method"] = charts.method_words(frame) if seasonal else "XmR on the figures as recorded"
-    out = frame[CHART_COLUMNS]
+    out = charts.chart_table(frame, measure, args.area)
     if args.format == "csv":
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:

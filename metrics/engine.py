@@ -362,7 +362,8 @@ class Engine:
     def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
         """SPC over each reported series' monthly points up to the as-of month, each point in its
         plan phase (`spc: phases`), seasonal measures adjusted first (`spc: seasonal`)."""
-        cur.register("spc_phase_frame", spc.phase_frame(self.plan))
+        from metrics.workflow import process_changes  # the changes analysts added in the app
+        cur.register("spc_phase_frame", spc.phase_frame(self.plan, process_changes(cur)))
         points = """SELECT f.measure_id, f.area, f.month, f.value AS x,
                    (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
                    m.spc_screen AS screen, coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note,

@@ -19,26 +19,20 @@ import math
 import numpy as np
 import pandas as pd
 
-from metrics.vocabulary import Term
+from metrics import vocabulary
 
 D2 = 1.128  # mean moving range of two points = d2 x sigma
 TREND_WINDOW = 12  # a trend is continued from its last 12 points at most: the recent slope
 
-# How a likelihood reads. Kept beside its thresholds until the vocabulary owner takes it in.
-LIKELIHOOD = (
-    (0.9, Term("very_likely", "Very likely to be met", "▲", "At least a 90% chance on the current process", "very likely to be met", "#005a8c")),
-    (0.6, Term("likely", "Likely to be met", "↗", "A 60% to 90% chance on the current process", "likely to be met", "#005a8c")),
-    (0.4, Term("in_the_balance", "In the balance", "?", "A 40% to 60% chance on the current process", "as likely as not to be met", "#8a4b00")),
-    (0.1, Term("unlikely", "Unlikely to be met", "↘", "A 10% to 40% chance on the current process", "unlikely to be met", "#a33f00")),
-    (0.0, Term("very_unlikely", "Very unlikely to be met", "▼", "Under a 10% chance on the current process", "very unlikely to be met", "#a33f00")),
-)
+# The bands and their words live in the vocabulary; (floor, term) pairs, best band first.
+LIKELIHOOD = tuple((floor, vocabulary.LIKELIHOOD[code]) for floor, code in vocabulary.LIKELIHOOD_FLOORS)
 
 COLUMNS = ["measure_id", "area", "target_by", "target_value", "expected", "likelihood", "method", "words",
            "sd", "lower", "upper", "as_of", "last_point", "last_value", "band", "aggregation", "window_months"]
 
 
-def likelihood_term(p: float) -> Term:
-    return next(term for floor, term in LIKELIHOOD if p >= floor)
+def likelihood_term(p: float) -> vocabulary.Term:
+    return vocabulary.likelihood(p)
 
 
 def _engine(conn_or_engine, plan):
@@ -149,7 +143,7 @@ def _finish(frame: pd.DataFrame, as_of: int) -> pd.DataFrame:
         z = np.where(frame["sd"] > 0, gap / frame["sd"], np.where(np.round(gap, 9) >= 0, np.inf, -np.inf))
     frame["likelihood"] = _normal_cdf(z)
     frame["band"] = [likelihood_term(p).code for p in frame["likelihood"]]
-    frame["words"] = [f"{likelihood_term(p).word}: {round(100 * p):.0f}%" for p in frame["likelihood"]]
+    frame["words"] = [vocabulary.likelihood_words(p) for p in frame["likelihood"]]
     frame["method"] = np.where(frame["by_trend"], "trend", "process mean")
     frame["lower"] = frame["expected"] - 1.96 * frame["sd"]
     frame["upper"] = frame["expected"] + 1.96 * frame["sd"]
@@ -194,3 +188,10 @@ def calibration(results: pd.DataFrame) -> pd.DataFrame:
              .reset_index())
     table["share_met"] = table["met"] / table["projections"]
     return table.sort_values(["horizon", "band"], key=lambda s: s.map(order) if s.name == "band" else s)
+
+
+def next_projections(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each (measure, area)'s projection to its earliest future target: the one a scorecard shows."""
+    if frame.empty:
+        return frame
+    return frame.sort_values("target_by").drop_duplicates(["measure_id", "area"]).reset_index(drop=True)

@@ -322,3 +322,58 @@ def board_pack(source: Source, as_of: int | None, suffix: str) -> bytes:
         out = Path(folder) / f"pack{suffix}"
         _with_store(source, lambda c: export_pack(c, plan_for(source), as_of, out))
         return out.read_bytes()
+
+
+# --- SPC beyond the limits: projections, peers, process changes, the statement ------------------
+
+@functools.lru_cache(maxsize=32)
+def _projections(source, version, as_of, area):
+    from metrics import projection
+    plan = plan_for(source)
+    return _with_store(source, lambda c: projection.projections(Engine(c, plan), plan, as_of, area))
+
+
+def projections(source: Source, as_of: int | None, area: str = "force") -> pd.DataFrame:
+    """metrics.projection.projections for the as-of month (default: the default month)."""
+    as_of = default_as_of(source) if as_of is None else as_of
+    return _projections(source, _version(source), as_of, area or "force")
+
+
+@functools.lru_cache(maxsize=32)
+def _peers(source, version, measure_id, as_of):
+    from metrics import peers
+    plan = plan_for(source)
+    if not any(a.kind == "peer" for a in plan.areas):
+        return None, None
+    def work(conn):
+        engine = Engine(conn, plan)
+        rank = peers.ranking(engine, plan, measure_id, as_of)
+        funnel = peers.funnel(engine, plan, measure_id, as_of) if plan.measure(measure_id).aggregation == "ratio" else None
+        return rank, funnel
+    return _with_store(source, work)
+
+
+def peers(source: Source, measure_id: str, as_of: int | None):
+    """(ranking, funnel or None) for a measure; (None, None) when the plan has no peers."""
+    as_of = default_as_of(source) if as_of is None else as_of
+    return _peers(source, _version(source), measure_id, as_of)
+
+
+def add_process_change(source: Source, measure_id: str, month, note: str, added_by: str) -> int:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.add_process_change(c, plan_for(source), measure_id, month, note, added_by))
+
+
+def process_changes(source: Source, measure_id: str) -> pd.DataFrame:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.process_changes(c, measure_id))
+
+
+def save_statement(source: Source, quarter_end: int, text: str, author: str) -> int:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.save_statement(c, quarter_end, text, author))
+
+
+def statement_history(source: Source, quarter_end: int) -> pd.DataFrame:
+    from metrics import workflow
+    return _with_store(source, lambda c: workflow.statement_history(c, quarter_end))

@@ -243,18 +243,25 @@ def seasonal_of(measure) -> bool:
     return bool(getattr(measure, "spc_seasonal", False))
 
 
-def phase_frame(plan) -> pd.DataFrame:
+def phase_frame(plan, added: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per measure and phase: phase number (0 before any recorded change), its first month,
-    the month the next starts, its note, and the measure's seasonal option."""
+    the month the next starts, its note, and the measure's seasonal option. `added` (measure_id,
+    month, note) are the changes recorded in the app, merged with the plan's by month; where both
+    record the same month, the plan's note stands."""
+    extra = {}
+    if added is not None:
+        for r in added.itertuples(index=False):
+            extra.setdefault(r.measure_id, []).append((int(r.month), r.note))
     rows = []
     for m in plan.measures:
-        phases = phases_of(m)
-        starts = [p.start for p in phases]
+        changes = {start: note for start, note in extra.get(m.id, [])}
+        changes.update({p.start: p.note for p in phases_of(m)})
+        starts = sorted(changes)
         rows.append({"measure_id": m.id, "phase": 0, "phase_from": None,
                      "phase_until": starts[0] if starts else None, "phase_note": None, "seasonal": seasonal_of(m)})
-        for i, p in enumerate(phases, start=1):
-            rows.append({"measure_id": m.id, "phase": i, "phase_from": p.start,
-                         "phase_until": starts[i] if i < len(starts) else None, "phase_note": p.note,
+        for i, start in enumerate(starts, start=1):
+            rows.append({"measure_id": m.id, "phase": i, "phase_from": start,
+                         "phase_until": starts[i] if i < len(starts) else None, "phase_note": changes[start],
                          "seasonal": seasonal_of(m)})
     return pd.DataFrame(rows, columns=["measure_id", "phase", "phase_from", "phase_until", "phase_note",
                                        "seasonal"]).astype({"phase_from": "Int64", "phase_until": "Int64",

@@ -103,7 +103,8 @@ def connect(db_path: str | Path = DEFAULT_DB, read_only: bool = False, wait_seco
     delay = 0.05
     while True:
         try:
-            conn = duckdb.connect(path, read_only=read_only)
+            with _CONNECT_LOCK:  # DuckDB's file cache races when threads open one file at once
+                conn = duckdb.connect(path, read_only=read_only)
             break
         except duckdb.IOException as err:
             if "lock" not in str(err).lower() or time.monotonic() > deadline:
@@ -121,6 +122,7 @@ def connect(db_path: str | Path = DEFAULT_DB, read_only: bool = False, wait_seco
 
 
 _SCHEMA_LOCK = threading.Lock()
+_CONNECT_LOCK = threading.Lock()
 SCHEMA_TABLES = ("loads", "figures", "revisions", "commentary", "actions")
 
 

@@ -81,6 +81,22 @@ MOVEMENT = _terms(
     Term("unchanged", "Unchanged", "=", "No change in status since last quarter", "unchanged since last quarter", "#1b1f24"),
     Term("moved", "Moved", "↕", "A real change on a measure with no good direction", "moved since last quarter", "#1b1f24"),
 )
+# Will a future target be met? The projection's likelihood, banded (metrics.projection works it out).
+LIKELIHOOD = _terms(
+    Term("very_likely", "Very likely to be met", "▲", "At least a 90% chance on the current process",
+         "very likely to be met", "#005a8c"),
+    Term("likely", "Likely to be met", "↗", "A 60% to 90% chance on the current process", "likely to be met", "#005a8c"),
+    Term("in_the_balance", "In the balance", "?", "A 40% to 60% chance on the current process",
+         "as likely as not to be met", "#8a4b00"),
+    Term("unlikely", "Unlikely to be met", "↘", "A 10% to 40% chance on the current process", "unlikely to be met",
+         "#a33f00"),
+    Term("very_unlikely", "Very unlikely to be met", "▼", "Under a 10% chance on the current process",
+         "very unlikely to be met", "#a33f00"),
+    Term("none", "No projection", "–", "No future target with a fixed value to project to", "", "#5c636a"),
+)
+# The lowest chance each band starts at, best band first.
+LIKELIHOOD_FLOORS = ((0.9, "very_likely"), (0.6, "likely"), (0.4, "in_the_balance"), (0.1, "unlikely"),
+                     (0.0, "very_unlikely"))
 RULES = {
     "beyond_limits": "a point beyond the process limits",
     "run_of_seven": "a run of 7 points on one side of the mean",
@@ -88,10 +104,10 @@ RULES = {
     "two_of_three": "2 of 3 points beyond the 2-sigma line",
 }
 VOCABULARIES = {"rag": RAG, "trend": TREND, "spc_variation": VARIATION, "spc_assurance": ASSURANCE,
-                "movement": MOVEMENT}
+                "movement": MOVEMENT, "likelihood": LIKELIHOOD}
 # What a code means when it is missing: no status is ever shown as "nan" or "None".
 FALLBACK = {"rag": "no_data", "trend": None, "spc_variation": "insufficient_data", "spc_assurance": "none",
-            "movement": "unchanged"}
+            "movement": "unchanged", "likelihood": "none"}
 
 
 def _missing(value) -> bool:
@@ -104,6 +120,19 @@ def term(kind: str, code) -> Term:
     if _missing(code) or code not in terms:
         return terms[FALLBACK[kind]]
     return terms[code]
+
+
+def likelihood(p) -> Term:
+    """The band a chance (0 to 1) of meeting a target falls in; a missing chance has no projection."""
+    if _missing(p):
+        return LIKELIHOOD["none"]
+    return LIKELIHOOD[next(code for floor, code in LIKELIHOOD_FLOORS if p >= floor)]
+
+
+def likelihood_words(p) -> str:
+    """'Likely to be met: 80%': the band's word and the chance, as the scorecard, page and pack say it."""
+    band = likelihood(p)
+    return band.word if band.code == "none" else f"{band.word}: {round(100 * p):.0f}%"
 
 
 def rule_words(rules) -> str:

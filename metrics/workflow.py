@@ -166,3 +166,161 @@ def _state_on(day: dt.date, discharged_on, due: dt.date) -> str:
     if discharged_on is not None and not pd.isna(discharged_on) and discharged_on <= day:
         return "discharged"
     return "overdue" if due < day else "open"
+
+
+# --- process changes added in the app ----------------------------------------------------------
+# A process change an analyst records on a measure's page. Like the plan's `spc: phases`, it
+# starts a new SPC phase; the two are merged for the limits. Rows are only ever added.
+
+MAX_PHASE_NOTE = 300
+PROCESS_CHANGES = """CREATE TABLE IF NOT EXISTS process_changes (
+    measure_id VARCHAR NOT NULL,
+    month INTEGER NOT NULL,            -- month index the new phase starts
+    note VARCHAR NOT NULL,
+    added_by VARCHAR NOT NULL,
+    added_at TIMESTAMP NOT NULL
+)"""
+STATEMENTS = """CREATE TABLE IF NOT EXISTS statements (
+    quarter_end INTEGER NOT NULL,      -- month index of the quarter's last month
+    version INTEGER NOT NULL,
+    text VARCHAR NOT NULL,
+    author VARCHAR NOT NULL,
+    written_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (quarter_end, version)
+)"""
+
+
+def _has_table(conn, name: str) -> bool:
+    """Whether the store holds the table yet (a read-only store cannot make one)."""
+    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                             [name]).fetchone()[0])
+
+
+def _month(value) -> int:
+    """A month index from 'YYYY-MM' (the page's month box) or an index."""
+    from metrics.periods import month_index
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    try:
+        year, month = (int(p) for p in text.split("-")[:2])
+        if not 1 <= month <= 12 or len(text.split("-")) != 2:
+            raise ValueError
+    except ValueError:
+        raise WorkflowError(f"the month must be a month, YYYY-MM, not {text!r}" if text else "say which month") from None
+    return month_index(year, month)
+
+
+def add_process_change(conn, plan, measure_id: str, month, note: str, added_by: str) -> int:
+    """Record a process change from `month` on a measure; returns its month index. Refused if the
+    plan or the store already records a change that month (nothing is overwritten)."""
+    from metrics.spc import phases_of
+    if measure_id not in plan.measure_ids:
+        raise WorkflowError(f"there is no measure {measure_id!r}")
+    start = _month(month)
+    note = _limited(note, "the note", MAX_PHASE_NOTE)
+    if not note:
+        raise WorkflowError("say what changed (the note)")
+    if not _limited(added_by, "the name", MAX_NAME):
+        raise WorkflowError("say who recorded the change")
+    recorded = {p.start for p in phases_of(plan.measure(measure_id))}
+    with store.transaction(conn):
+        conn.execute(PROCESS_CHANGES)
+        recorded |= {m for (m,) in conn.execute("SELECT month FROM process_changes WHERE measure_id = ?",
+                                                [measure_id]).fetchall()}
+        if start in recorded:
+            from metrics.charts import month_words
+            raise WorkflowError(f"a process change is already recorded from {month_words(start)}")
+        conn.execute("INSERT INTO process_changes VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                     [measure_id, start, note, added_by.strip()])
+    return start
+
+
+def process_changes(conn, measure_id: str | None = None) -> pd.DataFrame:
+    """The process changes added in the app, oldest first: measure_id, month, note, added_by, added_at."""
+    if not _has_table(conn, "process_changes"):
+        return pd.DataFrame(columns=["measure_id", "month", "note", "added_by", "added_at"])
+    return conn.execute("""SELECT measure_id, month, note, added_by, added_at FROM process_changes
+                           WHERE $m IS NULL OR measure_id = $m ORDER BY measure_id, month""",
+                        {"m": measure_id}).df()
+
+
+# --- the quarterly statement -------------------------------------------------------------------
+# The PCC's statement on the force's contribution to the national measures: a draft built from
+# the quarter review, edited by an analyst; each save is a new version of that quarter's text.
+
+MAX_STATEMENT = 20_000
+
+
+def save_statement(conn, quarter_end: int, text: str, author: str) -> int:
+    """Add a version of the quarter's statement; returns its version number."""
+    text = _limited(text, "the statement", MAX_STATEMENT)
+    if not text:
+        raise WorkflowError("the statement is empty")
+    if not _limited(author, "the author's name", MAX_NAME):
+        raise WorkflowError("say who wrote the statement")
+    with store.transaction(conn):
+        conn.execute(STATEMENTS)
+        version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM statements WHERE quarter_end = ?",
+                               [quarter_end]).fetchone()[0]
+        conn.execute("INSERT INTO statements VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                     [quarter_end, version, text, author.strip()])
+    return version
+
+
+def statement_history(conn, quarter_end: int) -> pd.DataFrame:
+    """Every version of a quarter's statement, newest first: version, text, author, written_at."""
+    if not _has_table(conn, "statements"):
+        return pd.DataFrame(columns=["version", "text", "author", "written_at"])
+    return conn.execute("""SELECT version, text, author, written_at FROM statements WHERE quarter_end = ?
+                           ORDER BY version DESC""", [quarter_end]).df()
+
+
+def statement(conn, quarter_end: int):
+    """The quarter's latest statement as a row (version, text, author, written_at), or None."""
+    history = statement_history(conn, quarter_end)
+    return None if history.empty else history.iloc[0]
+
+
+def _names(titles: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + f" and {titles[-1]}"
+
+
+def draft_statement(review, projections: pd.DataFrame, plan) -> str:
+    """A plain-words draft of the quarter's statement, from the quarter review (metrics.board) and
+    the projections made at the quarter's end: which measures moved, which are red and why, which
+    changes are real (special cause), and what the projections say. Every word from the vocabulary."""
+    from metrics import vocabulary
+    from metrics.formats import fmt, records
+    from metrics.periods import month_words
+
+    rows = records(review.rows.sort_values("sort_order"))
+    paras = [f"Statement on the force's contribution to the national crime and policing measures, "
+             f"{review.quarter_label} ({review.quarter_words})."]
+    moved = []
+    for code in ("better", "worse", "moved"):
+        titles = [r.measure for r in rows if r.movement == code]
+        if titles:
+            word = vocabulary.term("movement", code).word
+            moved.append(f"{word} since {review.previous_label}: {_names(titles)}." if code == "moved"
+                         else f"{word} than {review.previous_label}: {_names(titles)}.")
+    paras.append(" ".join(moved) or f"No measure changed status since {review.previous_label}.")
+    red = [r for r in rows if r.rag == "red"]
+    paras.append(" ".join(
+        f"{r.measure} is {vocabulary.term('rag', 'red').phrase}: {fmt(r.actual, r.unit)} against a target of "
+        f"{fmt(r.target, r.unit)}" + (f" ({r.target_words})" if isinstance(r.target_words, str) else "") + "."
+        for r in red) or "No measure is off target.")
+    real = [r for r in rows if r.spc_variation in ("improvement", "concern", "neutral_high", "neutral_low")]
+    paras.append(" ".join(
+        f"{r.measure}: {vocabulary.term('spc_variation', r.spc_variation).phrase}"
+        + (f" ({vocabulary.rule_words(r.spc_rules)})" if vocabulary.rule_words(r.spc_rules) else "") + "."
+        for r in real) or "No measure shows a real change: the ups and downs are the usual variation.")
+    titles = {m.id: m.title for m in plan.measures}
+    ahead = projections[projections["area"] == "force"].sort_values(["target_by", "measure_id"]) if len(projections) else projections
+    paras.append(" ".join(
+        f"{titles.get(p.measure_id, p.measure_id)}: {vocabulary.likelihood(p.likelihood).phrase} by "
+        f"{month_words(int(p.target_by))} ({round(100 * p.likelihood):.0f}% chance on the current process)."
+        for p in records(ahead))
+        or "No target falls due after the quarter, so there is nothing to project.")
+    return "\n\n".join(paras)
