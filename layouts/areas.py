@@ -4,6 +4,8 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
+from layouts.downloads import download_buttons
+
 dash.register_page(__name__, path="/areas", name="Areas", title="Areas - police performance", order=1)
 
 
@@ -11,7 +13,8 @@ def layout(**_query):
     return html.Div([
         html.H1("Areas", className="page-title"),
         html.P("Each area's status on each measure held for districts (measures held for the whole force only "
-               "are on the scorecard). Click a column heading to sort; an area's name opens its scorecard.",
-               className="text-muted"),
+               "are on the scorecard). Click a column heading to sort; an area's name opens its scorecard, and a "
+               "cell opens that measure for that area.", className="text-muted"),
+        download_buttons("areas-download", "this matrix"),
         dcc.Loading(html.Div(id="areas-matrix"), delay_show=300),
     ])
