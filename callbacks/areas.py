@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, html, no_update
 
-from layouts.downloads import send_table
+from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
 from layouts.components import RAG, query
 from metrics import service
@@ -70,7 +69,8 @@ def print_table(rows, measures) -> html.Div:
     return html.Div(dbc.Table([head, body], size="sm", bordered=True, className="areas-print"), className="print-only")
 
 
-@callback(Output("areas-matrix", "children"), Input("as-of", "value"), Input("grain", "value"), State("url", "search"))
+@callback(Output("areas-grid", "rowData"), Output("areas-grid", "columnDefs"), Output("areas-print", "children"),
+          Input("as-of", "value"), Input("grain", "value"), State("url", "search"))
 def show_areas(as_of, grain, search):
     rows, measures = matrix(as_of, grain)
     sort = read_sort(search)
@@ -83,11 +83,7 @@ def show_areas(as_of, grain, search):
     for column in columns:
         if sort and column["field"] == sort[0]:
             column["sort"] = sort[1]
-    grid = dag.AgGrid(id="areas-grid", rowData=grid_rows(rows, measures, as_of, grain), columnDefs=columns,
-                      defaultColDef={"sortable": True, "resizable": True},
-                      dashGridOptions={"domLayout": "autoHeight", "tooltipShowDelay": 200},
-                      style={"width": "100%"}, className="ag-theme-alpine screen-only")
-    return [grid, print_table(rows, measures)]
+    return grid_rows(rows, measures, as_of, grain), columns, print_table(rows, measures)
 
 
 @callback(Output("url", "search", allow_duplicate=True), Input("areas-grid", "columnState"), State("url", "search"),
@@ -103,10 +99,10 @@ def keep_sort_in_url(state, search):
     return wanted if wanted != (search or "") else no_update
 
 
-@callback(Output("areas-download-file", "data"), Input("areas-download-csv", "n_clicks"),
-          Input("areas-download-xlsx", "n_clicks"), State("as-of", "value"), State("grain", "value"),
+@callback(file_output("areas"), presses("areas"), State("as-of", "value"), State("grain", "value"),
           prevent_initial_call=True)
-def download_areas(_csv, _xlsx, as_of, grain):
+def download_areas(_presses, as_of, grain):
+    kind = pressed_kind()
     rows, measures = matrix(as_of, grain)
     month = month_label(as_of or service.default_as_of(service.Source.from_environment()))
-    return send_table(areas_table(rows, measures), ctx.triggered_id, f"areas-{month}", "Areas")
+    return send_table(areas_table(rows, measures), kind, f"areas-{month}", "Areas")

@@ -12,7 +12,7 @@ from metrics.periods import month_label
 from metrics.workflow import WorkflowError
 from metrics.formats import records, uk_date
 from metrics import exports
-from layouts.downloads import send_table
+from layouts.downloads import file_output, pressed_kind, presses, send_table
 
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
@@ -140,32 +140,37 @@ def show_actions(_message, _quarter, statuses=None, owner=None, measure=None):
                      size="sm", striped=True, responsive=True, id="board-actions-table"), owners
 
 
-@callback(Output("board-actions-download-file", "data"), Input("board-actions-download-csv", "n_clicks"),
-          Input("board-actions-download-xlsx", "n_clicks"), State("action-filter-status", "value"),
+@callback(file_output("board-actions"), presses("board-actions"), State("action-filter-status", "value"),
           State("action-filter-owner", "value"), State("action-filter-measure", "value"), prevent_initial_call=True)
-def download_actions(_csv, _xlsx, statuses, owner, measure):
+def download_actions(_presses, statuses, owner, measure):
+    kind = pressed_kind()
     source = service.Source.from_environment()
     actions = filtered_actions(service.action_log(source), statuses, owner, measure)
-    return send_table(exports.actions_table(actions, service.plan_for(source)), ctx.triggered_id, "action-log",
-                      "Action log")
+    return send_table(exports.actions_table(actions, service.plan_for(source)), kind, "action-log", "Action log")
 
 
-@callback(Output("board-movements-download-file", "data"), Output("board-exceptions-download-file", "data"),
-          Input("board-movements-download-csv", "n_clicks"), Input("board-movements-download-xlsx", "n_clicks"),
-          Input("board-exceptions-download-csv", "n_clicks"), Input("board-exceptions-download-xlsx", "n_clicks"),
-          State("as-of", "value"), State("area", "value"), prevent_initial_call=True)
-def download_review(_mc, _mx, _ec, _ex, as_of, area):
-    """The quarter's movements or exceptions, as the page shows them."""
+def _review_and_notes(as_of, area):
     source = service.Source.from_environment()
-    area = area or "force"
-    review = service.quarter_review(source, as_of, area)
+    review = service.quarter_review(source, as_of, area or "force")
     notes = dict(zip(*service.commentary(source, review.quarter_end)[["measure_id", "text"]].to_dict("list").values()))
-    name = review.quarter_label.replace("/", "-").replace(" ", "-")
-    if str(ctx.triggered_id).startswith("board-movements"):
-        return send_table(exports.movements_table(review, notes), ctx.triggered_id, f"movements-{name}-{area}",
-                          "Movements"), no_update
-    return no_update, send_table(exports.exceptions_table(review, notes), ctx.triggered_id,
-                                 f"exceptions-{name}-{area}", "Exceptions")
+    return review, notes, f"{review.quarter_label.replace('/', '-').replace(' ', '-')}-{area or 'force'}"
+
+
+@callback(file_output("board-movements"), presses("board-movements"), State("as-of", "value"), State("area", "value"),
+          prevent_initial_call=True)
+def download_movements(_presses, as_of, area):
+    """The quarter's movements, as the page shows them."""
+    kind = pressed_kind()
+    review, notes, name = _review_and_notes(as_of, area)
+    return send_table(exports.movements_table(review, notes), kind, f"movements-{name}", "Movements")
+
+
+@callback(file_output("board-exceptions"), presses("board-exceptions"), State("as-of", "value"), State("area", "value"),
+          prevent_initial_call=True)
+def download_exceptions(_presses, as_of, area):
+    kind = pressed_kind()
+    review, notes, name = _review_and_notes(as_of, area)
+    return send_table(exports.exceptions_table(review, notes), kind, f"exceptions-{name}", "Exceptions")
 
 
 # After an action is raised the form clears (text, owner, due date, measures), so a second action

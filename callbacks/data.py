@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import text_or, uk_month
-from layouts.downloads import download_buttons, send_table
+from layouts.downloads import download_buttons, file_output, pressed_kind, presses, send_table
 import security
 from metrics import loading, service
 from metrics.formats import fmt, records
@@ -144,14 +144,14 @@ def show_history(_):
                      html.Td(r.rows_unchanged), html.Td(text_or(r.loaded_by)), html.Td(html.Code(r.content_hash[:12]), title=r.content_hash)])
             for r in records(history)]
     head = ["Load", "When", "File", "Shape", "Added", "Revised", "Unchanged", "Who", "Content hash"]
-    return html.Div([download_buttons("data-history-download", "the load history"),
+    return html.Div([download_buttons("data-history", "the load history"),
                      dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], size="sm",
                                striped=True, responsive=True, id="data-history-table")])
 
 
-@callback(Output("data-history-download-file", "data"), Input("data-history-download-csv", "n_clicks"),
-          Input("data-history-download-xlsx", "n_clicks"), prevent_initial_call=True)
-def download_history(_csv, _xlsx):
+@callback(file_output("data-history"), presses("data-history"), prevent_initial_call=True)
+def download_history(_presses):
+    kind = pressed_kind()
     from metrics.exports import load_history_table
     history = service.load_history(service.Source.from_environment())
-    return send_table(load_history_table(history, SHAPE_WORDS), ctx.triggered_id, "load-history", "Load history")
+    return send_table(load_history_table(history, SHAPE_WORDS), kind, "load-history", "Load history")

@@ -15,7 +15,7 @@ from metrics.vocabulary import rule_words
 from metrics.workflow import WorkflowError
 from metrics.formats import records
 from metrics import exports
-from layouts.downloads import download_buttons, send_table
+from layouts.downloads import download_buttons, file_output, pressed_kind, presses, send_table
 
 DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "No good direction"}
 UNIT_WORDS = {"percent": "Percent", "count": "Count", "hours": "Hours", "currency": "Pounds (£)"}
@@ -88,21 +88,21 @@ def figures_table(frame, measure, plan) -> html.Div:
         html.Td(fmt(r.numerator)), html.Td(fmt(r.denominator)), html.Td(int(r.load_id)),
         html.Td("revised (replaced by load %d)" % r.superseded_by if r.status == "revised" else "current"),
     ], className=f"figure-{r.status}") for r in records(frame)])
-    return html.Div([download_buttons("measure-figures-download", "these figures and revisions"),
+    return html.Div([download_buttons("measure-figures", "these figures and revisions"),
                      dbc.Table([header, body], size="sm", striped=True, responsive=True, id="measure-figures-table")])
 
 
-@callback(Output("measure-figures-download-file", "data"), Input("measure-figures-download-csv", "n_clicks"),
-          Input("measure-figures-download-xlsx", "n_clicks"), State("measure-id", "data"), State("area", "value"),
-          prevent_initial_call=True)
-def download_figures(_csv, _xlsx, measure_id, area):
+@callback(file_output("measure-figures"), presses("measure-figures"), State("measure-id", "data"),
+          State("area", "value"), prevent_initial_call=True)
+def download_figures(_presses, measure_id, area):
     """Every figure held for the measure and area, with its revisions (the page shows the latest 60)."""
+    kind = pressed_kind()
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     measure = plan.measure(measure_id)
     area = area or "force"
     table = exports.figures_table(service.figures(source, measure_id, area), measure, plan)
-    return send_table(table, ctx.triggered_id, f"{measure_id}-{area}-figures", "Figures")
+    return send_table(table, kind, f"{measure_id}-{area}-figures", "Figures")
 
 
 @callback(

@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import (RAG, assurance_text, fmt, missing, period_words, query, row_summary, sparkline,
                                 status_badge, text_or, trend_text, uk_month, variation_text)
-from layouts.downloads import send_table
+from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
 from layouts.scorecard import SORTS
 from metrics import service
@@ -37,7 +37,13 @@ def heading(column: str) -> html.Th:
 
 def filtered(frame, priority=None, owner=None, statuses=None, sort="plan"):
     """The rows the filters keep, in the chosen order."""
-    shown = filtered(frame, priority, owner, statuses, sort)
+    shown = frame
+    if priority:
+        shown = shown[shown["priority_id"] == priority]
+    if owner:
+        shown = shown[shown["owner"] == owner]
+    if statuses:
+        shown = shown[shown["rag"].isin(statuses)]
     if sort == "status":
         shown = shown.assign(_w=shown["rag"].map(WORST_FIRST).fillna(5)).sort_values(["_w", "measure"], kind="stable").drop(columns="_w")
     elif sort == "name":
@@ -171,19 +177,18 @@ def keep_filters_in_url(priority, owner, statuses, sort, search):
     return wanted if wanted != (search or "") else no_update
 
 
-@callback(Output("scorecard-download-file", "data"),
-          Input("scorecard-download-csv", "n_clicks"), Input("scorecard-download-xlsx", "n_clicks"),
-          State("as-of", "value"), State("grain", "value"), State("area", "value"),
+@callback(file_output("scorecard"), presses("scorecard"), State("as-of", "value"), State("grain", "value"), State("area", "value"),
           State("scorecard-priority", "value"), State("scorecard-owner", "value"), State("scorecard-status", "value"),
           State("scorecard-sort", "value"), prevent_initial_call=True)
-def download_scorecard(_csv, _xlsx, as_of, grain, area, priority, owner, statuses, sort):
+def download_scorecard(_presses, as_of, grain, area, priority, owner, statuses, sort):
     """The scorecard as shown: the same filters and order, figures rounded, status in words."""
+    kind = pressed_kind()
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     area = area or "force"
     frame = filtered(service.status(source, as_of, chosen_grain(grain), area), priority, owner, statuses, sort)
     month = month_label(as_of or service.default_as_of(source))
-    return send_table(scorecard_table(frame, plan), ctx.triggered_id, f"scorecard-{area}-{month}", "Scorecard")
+    return send_table(scorecard_table(frame, plan), kind, f"scorecard-{area}-{month}", "Scorecard")
 
 
 def force_only_list(measures, plan, as_of, grain):

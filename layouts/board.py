@@ -45,11 +45,11 @@ def layout(**_query):
                 className="mb-3"),
         html.Div(id="board-summary", className="mb-3", role="status"),
         dcc.Loading(html.Div(id="board-movements", className="table-frame"), delay_show=300),
-        download_buttons("board-movements-download", "the movements"),
+        download_buttons("board-movements", "the movements"),
         html.H2("Exceptions", className="section-title"),
         html.P("Measures that are red, showing a special cause of concern, or short of the target and getting worse. "
                "A chart opens the measure.", className="text-muted"),
-        download_buttons("board-exceptions-download", "the exceptions"),
+        download_buttons("board-exceptions", "the exceptions"),
         dcc.Loading(html.Div(id="board-exceptions"), delay_show=300),
         html.H2("To watch", className="section-title"),
         html.P("Getting worse than last year, but not yet exceptions.", className="text-muted"),
@@ -58,7 +58,7 @@ def layout(**_query):
         html.P("Actions raised at board meetings, carried from meeting to meeting until discharged.",
                className="text-muted"),
         action_filters(plan),
-        download_buttons("board-actions-download", "the action log"),
+        download_buttons("board-actions", "the action log"),
         html.Div(id="board-actions", className="table-frame"),
         for_role("secretary", dbc.Card(dbc.CardBody([
             html.H3("Raise an action", className="h6"),

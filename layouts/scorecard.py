@@ -50,6 +50,6 @@ def layout(**query):
                      dcc.Dropdown(id="scorecard-sort", value=chosen["sort"], clearable=False,
                                   options=[{"label": v, "value": k} for k, v in SORTS.items()])], md=3),
         ], className="g-3 mb-3 filters"),
-        download_buttons("scorecard-download", "this scorecard"),
+        download_buttons("scorecard", "this scorecard"),
         dcc.Loading(html.Div(id="scorecard-table", className="table-frame"), type="default", delay_show=300),
     ])
