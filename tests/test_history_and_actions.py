@@ -118,3 +118,77 @@ def test_a_matrix_cell_opens_that_measure_for_that_area_and_the_sort_is_read_fro
     assert row["area"] == "[Medway](/?as_of=2009-03&area=medway)"
     assert read_sort("?as_of=2009-03&sort=red_count:desc") == ("red_count", "desc")
     assert read_sort("?sort=burglary") == ("burglary", "asc") and read_sort("") is None
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+def _browser_helpers():
+    from tests.test_app_pages import console_errors, open_page, press, wait_for, wait_text
+    return console_errors, open_page, press, wait_for, wait_text
+
+
+@pytest.mark.browser
+def test_the_action_form_clears_after_raising_and_a_due_date_before_the_meeting_is_refused(browser, app_url):
+    from selenium.webdriver.common.by import By
+    console_errors, open_page, press, wait_for, wait_text = _browser_helpers()
+    open_page(browser, app_url + "/board")
+    wait_for(browser, "#action-text")
+    for field, value in (("action-meeting", "04102009"), ("action-due", "03012009")):
+        browser.find_element(By.ID, field).send_keys(value)  # a date field is typed month, day, year
+    browser.find_element(By.ID, "action-text").send_keys("Review the burglary plan")
+    browser.find_element(By.ID, "action-owner").send_keys("DCI Smith")
+    press(browser, "action-raise")
+    wait_text(browser, "#action-message", "is before the meeting")
+    assert browser.find_element(By.ID, "action-text").get_attribute("value") == "Review the burglary plan"  # kept to fix
+
+    browser.find_element(By.ID, "action-due").send_keys("06302009")
+    press(browser, "action-raise")
+    wait_text(browser, "#action-message", "raised")
+    wait_text(browser, "#board-actions-table", "Review the burglary plan")
+    for field in ("action-text", "action-owner", "action-due"):
+        assert browser.find_element(By.ID, field).get_attribute("value") == "", field
+    assert browser.find_element(By.ID, "action-meeting").get_attribute("value") == "2009-04-10"  # the same meeting
+    assert "30 June 2009" in browser.find_element(By.ID, "board-actions-table").text
+    assert not console_errors(browser)
+
+
+@pytest.mark.browser
+def test_back_brings_the_scorecard_filters_back_and_a_shared_link_opens_the_same_view(browser, app_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    console_errors, open_page, press, wait_for, wait_text = _browser_helpers()
+    open_page(browser, app_url + "/?as_of=2009-03&status=red&sort=name")
+    wait_for(browser, "#scorecard-grid .measure-row")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#scorecard-grid .measure-row")
+    names = [r.find_element(By.CSS_SELECTOR, ".measure-link").text for r in rows]
+    assert names == sorted(names, key=str.lower) and len(names) == 6  # the six reds, A to Z
+    assert all("Red" in r.find_element(By.CSS_SELECTOR, ".rag-badge").text for r in rows)
+    # Each column heading's "?" opens its help entry.
+    status_help = browser.find_element(By.CSS_SELECTOR, "#scorecard-grid thead a[aria-label='Help: Status']")
+    assert status_help.get_attribute("href").endswith("/help#help-rag")
+
+    open_page(browser, app_url + "/areas?as_of=2009-03")
+    wait_for(browser, "#areas-grid .ag-row")
+    browser.back()
+    WebDriverWait(browser, 20).until(lambda b: "status=red" in b.current_url)
+    wait_text(browser, "#scorecard-caption", "Showing 6 of 32 measures")
+    assert not console_errors(browser)
+
+
+@pytest.mark.browser
+def test_a_matrix_sort_goes_into_the_url_and_a_cell_opens_that_measure_for_that_area(browser, app_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    console_errors, open_page, press, wait_for, wait_text = _browser_helpers()
+    open_page(browser, app_url + "/areas?as_of=2009-03")
+    wait_for(browser, "#areas-grid .ag-row")
+    browser.find_element(By.CSS_SELECTOR, "#areas-grid .ag-header-cell[col-id='red_count'] .ag-header-cell-label").click()
+    WebDriverWait(browser, 20).until(lambda b: "sort=red_count" in b.current_url)
+    open_page(browser, browser.current_url)  # the shared link
+    wait_for(browser, "#areas-grid .ag-row")
+    first = browser.find_element(By.CSS_SELECTOR, "#areas-grid .ag-center-cols-container .ag-row[row-index='0'] [col-id='red_count']")
+    reds = [int(c.text) for c in browser.find_elements(By.CSS_SELECTOR, "#areas-grid .ag-center-cols-container [col-id='red_count']")]
+    assert int(first.text) == min(reds)
+    link = browser.find_element(By.CSS_SELECTOR, "#areas-grid [col-id='victim_satisfaction'] a[href*='area=medway']")
+    assert link.get_attribute("href").endswith("/measure/victim_satisfaction?as_of=2009-03&area=medway")
+    assert not console_errors(browser)
