@@ -10,7 +10,6 @@ from layouts.components import (RAG, assurance_text, fmt, missing, period_words,
                                 status_badge, text_or, trend_text, uk_month, variation_text)
 from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
-from layouts.scorecard import SORTS
 from metrics import service
 from metrics.periods import GRAIN_NAMES, month_label
 from metrics.formats import records

@@ -11,22 +11,10 @@ from dash import dcc, html
 
 from layouts.components import RAG
 from layouts.downloads import download_buttons
+from layouts.view_state import SORTS, query_filters
 from metrics import service
 
 dash.register_page(__name__, path="/", name="Scorecard", title="Scorecard - police performance", order=0)
-
-SORTS = {"plan": "The plan's order", "status": "Status, worst first", "name": "Measure name, A to Z"}
-
-
-def query_filters(query: dict, plan) -> dict:
-    """The filters a query string asks for, anything unknown left out."""
-    owners = {m.owner for m in plan.measures if m.owner}
-    statuses = [s for s in (query.get("status") or "").split(",") if s in RAG]
-    return {"priority": query.get("priority") if query.get("priority") in {p.id for p in plan.priorities} else None,
-            "owner": query.get("owner") if query.get("owner") in owners else None,
-            "status": statuses or None,
-            "sort": query.get("sort") if query.get("sort") in SORTS else "plan"}
-
 
 def layout(**query):
     plan = service.plan_for(service.Source.from_environment())

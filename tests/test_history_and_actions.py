@@ -85,7 +85,7 @@ def test_the_action_log_filters_by_state_owner_and_measure_soonest_due_first(fre
 
 def test_the_scorecard_filters_go_into_the_url_beside_the_header_choices_and_come_back():
     from callbacks.scorecard import filters_search
-    from layouts.scorecard import query_filters
+    from layouts.view_state import query_filters
     from metrics import service
     from urllib.parse import parse_qs
     plan = service.plan_for(service.Source.from_environment())
