@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import (fmt, query, row_summary, spc_figure, status_badge, text_or, trend_text,
                                 variation_text)
@@ -10,7 +10,9 @@ import security
 from metrics import service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
-from metrics.formats import records
+from metrics.formats import records, uk_date
+from metrics import exports
+from layouts.downloads import file_output, pressed_kind, presses, send_table
 
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
@@ -100,28 +102,84 @@ def show_board(as_of, area):
             watch_list(review, area))
 
 
-@callback(Output("board-actions", "children"), Input("action-message", "children"), Input("as-of", "value"))
-def show_actions(_message, _quarter):
+def filtered_actions(actions, statuses=None, owner=None, measure=None):
+    """The log as filtered on the page: by state (open, overdue, discharged), owner and measure,
+    soonest due first."""
+    if statuses:
+        actions = actions[actions["state"].isin(statuses)]
+    if owner:
+        actions = actions[actions["owner"] == owner]
+    if measure:
+        actions = actions[[measure in list(m) for m in actions["measures"]]]
+    return actions.sort_values(["due_date", "action_id"], kind="stable")
+
+
+@callback(Output("board-actions", "children"), Output("action-filter-owner", "options"),
+          Input("action-message", "children"), Input("as-of", "value"), Input("action-filter-status", "value"),
+          Input("action-filter-owner", "value"), Input("action-filter-measure", "value"))
+def show_actions(_message, _quarter, statuses=None, owner=None, measure=None):
     source = service.Source.from_environment()
-    actions = service.action_log(source)
+    everything = service.action_log(source)
     plan = service.plan_for(source)
     titles = {m.id: m.title for m in plan.measures}
+    owners = [{"label": o, "value": o} for o in sorted({o for o in everything["owner"].dropna() if o})]
+    if everything.empty:
+        return html.P("No actions recorded yet.", id="board-actions-empty"), owners
+    actions = filtered_actions(everything, statuses, owner, measure)
     if actions.empty:
-        return html.P("No actions recorded yet.", id="board-actions-empty")
+        return html.P("No actions match these filters.", id="board-actions-empty"), owners
     state_words = {"open": "Open", "overdue": "⚠ Overdue", "discharged": "✓ Discharged"}
     rows = [html.Tr([
-        html.Td(a.action_id), html.Td(f"{a.meeting_date:%-d %B %Y}"), html.Td(a.text), html.Td(text_or(a.owner)),
-        html.Td(f"{a.due_date:%-d %B %Y}"), html.Td("; ".join(titles.get(m, m) for m in a.measures)),
+        html.Td(a.action_id), html.Td(uk_date(a.meeting_date)), html.Td(a.text), html.Td(text_or(a.owner)),
+        html.Td(uk_date(a.due_date)), html.Td("; ".join(titles.get(m, m) for m in a.measures)),
         html.Td([html.Span(state_words[a.state], className=f"action-{a.state}"),
                  html.Div(a.discharge_note, className="small text-muted") if a.discharge_note else None]),
     ]) for a in records(actions)]
     head = ["No.", "Raised", "Action", "Owner", "Due", "Measures", "Status"]
     return dbc.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(rows)],
-                     size="sm", striped=True, id="board-actions-table")
+                     size="sm", striped=True, responsive=True, id="board-actions-table"), owners
+
+
+@callback(file_output("board-actions"), presses("board-actions"), State("action-filter-status", "value"),
+          State("action-filter-owner", "value"), State("action-filter-measure", "value"), prevent_initial_call=True)
+def download_actions(_presses, statuses, owner, measure):
+    kind = pressed_kind()
+    source = service.Source.from_environment()
+    actions = filtered_actions(service.action_log(source), statuses, owner, measure)
+    return send_table(exports.actions_table(actions, service.plan_for(source)), kind, "action-log", "Action log")
+
+
+def _review_and_notes(as_of, area):
+    source = service.Source.from_environment()
+    review = service.quarter_review(source, as_of, area or "force")
+    notes = dict(zip(*service.commentary(source, review.quarter_end)[["measure_id", "text"]].to_dict("list").values()))
+    return review, notes, f"{review.quarter_label.replace('/', '-').replace(' ', '-')}-{area or 'force'}"
+
+
+@callback(file_output("board-movements"), presses("board-movements"), State("as-of", "value"), State("area", "value"),
+          prevent_initial_call=True)
+def download_movements(_presses, as_of, area):
+    """The quarter's movements, as the page shows them."""
+    kind = pressed_kind()
+    review, notes, name = _review_and_notes(as_of, area)
+    return send_table(exports.movements_table(review, notes), kind, f"movements-{name}", "Movements")
+
+
+@callback(file_output("board-exceptions"), presses("board-exceptions"), State("as-of", "value"), State("area", "value"),
+          prevent_initial_call=True)
+def download_exceptions(_presses, as_of, area):
+    kind = pressed_kind()
+    review, notes, name = _review_and_notes(as_of, area)
+    return send_table(exports.exceptions_table(review, notes), kind, f"exceptions-{name}", "Exceptions")
+
+
+# After an action is raised the form clears (text, owner, due date, measures), so a second action
+# cannot silently take the first one's measure; the meeting date stays, as actions come in batches.
+CLEARED = ("action-text", "action-owner", "action-due", "action-measures")
 
 
 @callback(
-    Output("action-message", "children"),
+    Output("action-message", "children"), *[Output(i, "value") for i in CLEARED],
     Input("action-raise", "n_clicks"), Input("action-update", "n_clicks"), Input("action-discharge", "n_clicks"),
     State("action-meeting", "value"), State("action-text", "value"), State("action-owner", "value"),
     State("action-due", "value"), State("action-measures", "value"),
@@ -138,17 +196,18 @@ def change_actions(_raise, _update, _discharge, meeting, text, owner, due, measu
         if ctx.triggered_id == "action-raise":
             number = service.raise_action(source, meeting_date=meeting, text=text, owner=owner, due_date=due,
                                           measures=measures or [], raised_by=editor)
-            return dbc.Alert(f"Action {number} raised.", color="success")
+            return (dbc.Alert(f"Action {number} raised.", color="success"), "", "", "", [])
+        kept = (no_update,) * len(CLEARED)
         if not action_id:
-            return dbc.Alert("Give the action number.", color="warning")
+            return (dbc.Alert("Give the action number.", color="warning"), *kept)
         if ctx.triggered_id == "action-update":
             service.update_action(source, int(action_id), editor, owner=new_owner or None,
                                   due_date=new_due or None)
-            return dbc.Alert(f"Action {int(action_id)} updated.", color="success")
+            return (dbc.Alert(f"Action {int(action_id)} updated.", color="success"), *kept)
         service.update_action(source, int(action_id), editor, status="discharged", discharge_note=note)
-        return dbc.Alert(f"Action {int(action_id)} discharged.", color="success")
+        return (dbc.Alert(f"Action {int(action_id)} discharged.", color="success"), *kept)
     except WorkflowError as err:
-        return dbc.Alert(f"Not saved: {err}.", color="warning")
+        return (dbc.Alert(f"Not saved: {err}.", color="warning"), *(no_update,) * len(CLEARED))
 
 
 @callback(

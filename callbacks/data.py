@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import text_or, uk_month
+from layouts.downloads import download_buttons, file_output, pressed_kind, presses, send_table
 import security
 from metrics import service, uploads
 from metrics.formats import fmt, records
@@ -197,5 +198,14 @@ def show_history(_):
                      html.Td(r.rows_unchanged), html.Td(text_or(r.loaded_by)), html.Td(html.Code(r.content_hash[:12]), title=r.content_hash)])
             for r in records(history)]
     head = ["Load", "When", "File", "Shape", "Added", "Revised", "Unchanged", "Who", "Content hash"]
-    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], size="sm", striped=True,
-                     id="data-history-table")
+    return html.Div([download_buttons("data-history", "the load history"),
+                     dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], size="sm",
+                               striped=True, responsive=True, id="data-history-table")])
+
+
+@callback(file_output("data-history"), presses("data-history"), prevent_initial_call=True)
+def download_history(_presses):
+    kind = pressed_kind()
+    from metrics.exports import load_history_table
+    history = service.load_history(service.Source.from_environment())
+    return send_table(load_history_table(history, SHAPE_WORDS), kind, "load-history", "Load history")

@@ -28,8 +28,10 @@ def read_choices(search: str | None) -> dict:
     return choices
 
 
-def write_choices(as_of, grain, area) -> str:
-    params = {}
+def write_choices(as_of, grain, area, search: str | None = None) -> str:
+    """The query for the pickers' values; a page's own parameters (the scorecard's filters, the
+    matrix's sort) in `search` are kept."""
+    params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if k not in ("as_of", "grain", "area")}
     if as_of is not None:
         params["as_of"] = month_label(as_of)
     if grain and grain != OWN_GRAIN:
@@ -59,7 +61,7 @@ def _as_of_choices(pathname, wanted, default):
 )
 def sync_url_and_pickers(pathname, search, as_of, grain, area, area_choices, default):
     if ctx.triggered_id in ("as-of", "grain", "area"):
-        wanted = write_choices(as_of, grain, area)
+        wanted = write_choices(as_of, grain, area, search)
         return (wanted if wanted != (search or "") else no_update), no_update, no_update, no_update, no_update
     choices = read_choices(search)
     options, new_as_of = _as_of_choices(pathname, choices.get("as_of"), default)
@@ -86,8 +88,24 @@ def show_pickers_the_page_uses(pathname):
 
 @callback([Output(f"nav-{href.strip('/') or 'scorecard'}", "href") for _, href in NAV], Input("url", "search"))
 def keep_choices_in_navigation(search):
-    """Moving between pages keeps the as-of month, grain and area."""
-    return [f"{href}{search or ''}" for _, href in NAV]
+    """Moving between pages keeps the as-of month, grain and area (not one page's own filters)."""
+    params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if k in ("as_of", "grain", "area")}
+    kept = f"?{urlencode(params)}" if params else ""
+    return [href if href in ("/help", "/digest") else f"{href}{kept}" for _, href in NAV]
+
+
+@callback(Output("nav-collapse", "is_open"), Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"),
+          prevent_initial_call=True)
+def toggle_navigation(_clicks, is_open):
+    return not is_open
+
+
+@callback(Output("view-collapse", "className"), Output("view-toggle", "children"), Input("view-toggle", "n_clicks"),
+          prevent_initial_call=True)
+def toggle_view(clicks):
+    """The "View" control on a phone: open or fold the pickers (CSS keeps them open on wide screens)."""
+    opened = bool(clicks) and clicks % 2 == 1
+    return ("view-collapse open" if opened else "view-collapse"), ("View ▴" if opened else "View ▾")
 
 
 @callback(Output("header-note", "children"), Input("url", "search"), State("default-as-of", "data"))

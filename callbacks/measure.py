@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.header import chosen_grain
 from layouts.components import (assurance_text, baseline_words, fmt, grain_words, missing, period_words, query,
@@ -17,6 +17,8 @@ from metrics.periods import month_label, period_window
 from metrics.vocabulary import rule_words
 from metrics.workflow import WorkflowError
 from metrics.formats import records
+from metrics import exports
+from layouts.downloads import download_buttons, file_output, pressed_kind, presses, send_table
 
 DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "No good direction"}
 UNIT_WORDS = {"percent": "Percent", "count": "Count", "hours": "Hours", "currency": "Pounds (£)"}
@@ -89,7 +91,21 @@ def figures_table(frame, measure, plan) -> html.Div:
         html.Td(fmt(r.numerator)), html.Td(fmt(r.denominator)), html.Td(int(r.load_id)),
         html.Td("revised (replaced by load %d)" % r.superseded_by if r.status == "revised" else "current"),
     ], className=f"figure-{r.status}") for r in records(frame)])
-    return dbc.Table([header, body], size="sm", striped=True, responsive=True, id="measure-figures-table")
+    return html.Div([download_buttons("measure-figures", "these figures and revisions"),
+                     dbc.Table([header, body], size="sm", striped=True, responsive=True, id="measure-figures-table")])
+
+
+@callback(file_output("measure-figures"), presses("measure-figures"), State("measure-id", "data"),
+          State("area", "value"), prevent_initial_call=True)
+def download_figures(_presses, measure_id, area):
+    """Every figure held for the measure and area, with its revisions (the page shows the latest 60)."""
+    kind = pressed_kind()
+    source = service.Source.from_environment()
+    plan = service.plan_for(source)
+    measure = plan.measure(measure_id)
+    area = area or "force"
+    table = exports.figures_table(service.figures(source, measure_id, area), measure, plan)
+    return send_table(table, kind, f"{measure_id}-{area}-figures", "Figures")
 
 
 @callback(
@@ -141,37 +157,69 @@ def _quarter_end(as_of):
     return period_window(as_of, "quarter", service.plan_for(source).year_start_month)[1]
 
 
+def _when(stamp) -> str:
+    """'1 December 2026 14:03': a version's time as people in the UK write it."""
+    return f"{stamp.day} {stamp:%B %Y %H:%M}"
+
+
+def versions_list(versions, name) -> html.Details:
+    """Every version of a quarter's commentary, newest first, each openable to read its text."""
+    return html.Details([
+        html.Summary(f"All versions of the {name} commentary ({len(versions)})"),
+        html.Ul([html.Li(html.Details([
+            html.Summary(f"Version {int(v.version)}: {v.author}, {_when(v.written_at)}"),
+            html.Blockquote(v.text, className="commentary small"),
+        ]), className="commentary-version") for v in records(versions)], className="commentary-versions list-unstyled"),
+    ], id="measure-commentary-versions")
+
+
+def other_quarters(history, quarter_end, ysm, earlier: bool) -> list:
+    """The latest note of each earlier (or later) quarter, newest first, each under its own quarter."""
+    chosen = history[(history["quarter_end"] < quarter_end) if earlier else (history["quarter_end"] > quarter_end)]
+    latest = chosen.sort_values(["quarter_end", "version"], ascending=False).drop_duplicates("quarter_end")
+    if latest.empty:
+        return []
+    label = "Earlier quarters" if earlier else "Later quarters"
+    return [html.Details([html.Summary(f"{label} ({len(latest)})"), html.Ul([
+        html.Li([html.Strong(board.quarter_name(int(r.quarter_end), ysm) + ": "), r.text,
+                 html.Span(f" ({r.author}, {_when(r.written_at)})", className="text-muted")])
+        for r in records(latest)])], id=f"measure-commentary-{'earlier' if earlier else 'later'}")]
+
+
 @callback(
-    Output("measure-commentary", "children"),
+    Output("measure-commentary", "children"), Output("measure-commentary-text", "value"),
     Input("measure-id", "data"), Input("as-of", "value"), Input("measure-commentary-saved", "children"),
 )
 def show_commentary(measure_id, as_of, _saved):
+    """This quarter's latest note (the editor starts from it), its versions, and other quarters' notes."""
     if not measure_id:
-        return no_update
+        return no_update, no_update
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     quarter_end = _quarter_end(as_of)
     history = service.commentary_history(source, measure_id)
-    this_quarter = history[history["quarter_end"] == quarter_end]
+    this_quarter = history[history["quarter_end"] == quarter_end].sort_values("version", ascending=False)
     name = board.quarter_name(quarter_end, plan.year_start_month)
     if this_quarter.empty:
-        current = html.P(f"No commentary for {name} yet.", className="text-muted")
+        # An empty box for a quarter with no note; on first drawing, leave what someone may be typing.
+        current = [html.P(f"No commentary for {name} yet.", className="text-muted")]
+        text = "" if ctx.triggered_id == "as-of" else no_update
     else:
         latest = this_quarter.iloc[0]
         # Commentary is shown as text: Dash escapes it, so "<script>" is just characters.
-        current = html.Div([html.Blockquote(latest["text"], className="commentary", id="measure-commentary-current"),
-                            html.P(f"{name}: {latest['author']}, {latest['written_at']:%-d %B %Y %H:%M}"
-                                   + (f" (edited; {len(this_quarter)} versions kept)" if len(this_quarter) > 1 else ""),
-                                   className="small text-muted")])
-    older = history[history["quarter_end"] != quarter_end].drop_duplicates("quarter_end")
-    earlier = [html.Details([html.Summary(f"Earlier quarters ({len(older)})"), html.Ul([
-        html.Li([html.Strong(board.quarter_name(int(r.quarter_end), plan.year_start_month) + ": "), r.text,
-                 html.Span(f" ({r.author})", className="text-muted")]) for r in records(older)])])] if len(older) else []
-    return [current, *earlier]
+        current = [html.Blockquote(latest["text"], className="commentary", id="measure-commentary-current"),
+                   html.P(f"{name}: {latest['author']}, {_when(latest['written_at'])}"
+                          + (f" (edited; {len(this_quarter)} versions kept)" if len(this_quarter) > 1 else ""),
+                          className="small text-muted")]
+        if len(this_quarter) > 1:
+            current.append(versions_list(this_quarter, name))
+        text = latest["text"]
+    ysm = plan.year_start_month
+    return [*current, *other_quarters(history, quarter_end, ysm, True), *other_quarters(history, quarter_end, ysm, False)], text
 
 
 @callback(
-    Output("measure-commentary-saved", "children"), Output("measure-commentary-text", "value"),
+    Output("measure-commentary-saved", "children"),
     Input("measure-commentary-save", "n_clicks"),
     State("measure-id", "data"), State("as-of", "value"), State("measure-commentary-text", "value"),
     prevent_initial_call=True,
@@ -181,8 +229,9 @@ def save_commentary(_clicks, measure_id, as_of, text):
     try:
         version = service.save_commentary(service.Source.from_environment(), measure_id, _quarter_end(as_of), text, author)
     except WorkflowError as err:
-        return dbc.Alert(f"Not saved: {err}.", color="warning", className="mt-2"), no_update
-    return dbc.Alert(f"Saved (version {version}).", color="success", className="mt-2"), ""
+        return dbc.Alert(f"Not saved: {err}.", color="warning", className="mt-2")
+    # The box then shows the text saved, the latest version (show_commentary follows the message).
+    return dbc.Alert(f"Saved (version {version}).", color="success", className="mt-2")
 
 
 # --- projection, peers, process changes, chart data ------------------------------------------

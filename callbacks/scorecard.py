@@ -2,17 +2,61 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from urllib.parse import parse_qs, urlencode
+
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from layouts.components import (RAG, assurance_text, fmt, missing, period_words, query, row_summary, sparkline,
                                 status_badge, text_or, trend_text, uk_month, variation_text)
+from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
 from metrics import service
 from metrics.periods import GRAIN_NAMES, month_label
 from metrics.formats import records
+from metrics.exports import scorecard_table
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
            "Projection", "Last 24 months", "Last figures"]
+# Each heading's entry on the help page; "?" beside the heading opens it.
+COLUMN_HELP = {"Measure": "help-how-status-is-worked-out", "Actual": "help-marks", "Target": "help-how-status-is-worked-out",
+               "Baseline": "help-how-status-is-worked-out", "Status": "help-rag", "Trend": "help-trend",
+               "SPC variation": "help-spc-variation", "Assurance": "help-spc-assurance",
+               "Projection": "help-likelihood", "Last 24 months": "help-spc-rules", "Last figures": "help-marks"}
+WORST_FIRST = {"red": 0, "amber": 1, "no_data": 2, "no_target": 3, "green": 4}
+FILTER_KEYS = ("priority", "owner", "status", "sort")
+
+
+def heading(column: str) -> html.Th:
+    """A column heading with a "?" that opens its help entry."""
+    anchor = COLUMN_HELP.get(column)
+    link = html.A("?", href=f"/help#{anchor}", className="help-link", title=f"What {column} means",
+                  **{"aria-label": f"Help: {column}"}) if anchor else None
+    return html.Th([column, " ", link] if link else column, scope="col")
+
+
+def filtered(frame, priority=None, owner=None, statuses=None, sort="plan"):
+    """The rows the filters keep, in the chosen order."""
+    shown = frame
+    if priority:
+        shown = shown[shown["priority_id"] == priority]
+    if owner:
+        shown = shown[shown["owner"] == owner]
+    if statuses:
+        shown = shown[shown["rag"].isin(statuses)]
+    if sort == "status":
+        shown = shown.assign(_w=shown["rag"].map(WORST_FIRST).fillna(5)).sort_values(["_w", "measure"], kind="stable").drop(columns="_w")
+    elif sort == "name":
+        shown = shown.sort_values("measure", key=lambda s: s.str.lower(), kind="stable")
+    return shown
+
+
+def filters_search(search, priority, owner, statuses, sort) -> str:
+    """The URL's query with the scorecard's filters written in (the header's choices kept)."""
+    params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if k not in FILTER_KEYS}
+    chosen = {"priority": priority, "owner": owner, "status": ",".join(statuses or []) or None,
+              "sort": sort if sort and sort != "plan" else None}
+    params.update({k: v for k, v in chosen.items() if v})
+    return f"?{urlencode(params)}" if params else ""
 
 
 def count_badges(frame) -> list:
@@ -84,7 +128,16 @@ def grouped_table(frame, plan, sparks, choices) -> dbc.Table:
         for objective in objectives:
             body.append(html.Tr(html.Th(objective.title, colSpan=len(COLUMNS), scope="colgroup"), className="objective-row"))
             body += [measure_row(r, sparks.get(r.measure_id, []), choices) for r in by_objective[objective.id]]
-    return dbc.Table([html.Thead(html.Tr([html.Th(c, scope="col") for c in COLUMNS])), html.Tbody(body)],
+    return _table(body)
+
+
+def flat_table(rows, sparks, choices) -> dbc.Table:
+    """Rows in the chosen order, without the priority headings (which the order would scatter)."""
+    return _table([measure_row(r, sparks.get(r.measure_id, []), choices) for r in records(rows)])
+
+
+def _table(body) -> dbc.Table:
+    return dbc.Table([html.Thead(html.Tr([heading(c) for c in COLUMNS])), html.Tbody(body)],
                      hover=True, responsive=True, className="scorecard", id="scorecard-grid")
 
 
@@ -92,8 +145,9 @@ def grouped_table(frame, plan, sparks, choices) -> dbc.Table:
     Output("scorecard-table", "children"), Output("scorecard-counts", "children"), Output("scorecard-caption", "children"),
     Input("as-of", "value"), Input("grain", "value"), Input("area", "value"),
     Input("scorecard-priority", "value"), Input("scorecard-owner", "value"), Input("scorecard-status", "value"),
+    Input("scorecard-sort", "value"),
 )
-def show_scorecard(as_of, grain, area, priority, owner, statuses):
+def show_scorecard(as_of, grain, area, priority, owner, statuses, sort="plan"):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
     area = area or "force"
@@ -105,20 +159,37 @@ def show_scorecard(as_of, grain, area, priority, owner, statuses):
     sparks = service.recent_values(source, as_of, area or "force")
     frame = with_projection(frame, service.projections(source, as_of, area))
     counts = count_badges(frame)
-    shown = frame
-    if priority:
-        shown = shown[shown["priority_id"] == priority]
-    if owner:
-        shown = shown[shown["owner"] == owner]
-    if statuses:
-        shown = shown[shown["rag"].isin(statuses)]
+    shown = filtered(frame, priority, owner, statuses, sort)
     grain_words = GRAIN_NAMES.get(chosen_grain(grain), "each measure at the period its targets are set for")
     caption = (f"{plan.area_name(area)}, as of {uk_month(as_of)}; {grain_words.lower()}. "
                f"Showing {len(shown)} of {len(frame)} measures.")
     choices = {"as_of": month_label(as_of), "grain": chosen_grain(grain), "area": None if area == "force" else area}
     if shown.empty:
         return [html.P("No measures match these filters.", className="empty"), force_only], counts, caption
-    return [grouped_table(shown, plan, sparks, choices), force_only], counts, caption
+    table = grouped_table(shown, plan, sparks, choices) if sort in (None, "plan") else flat_table(shown, sparks, choices)
+    return [table, force_only], counts, caption
+
+
+@callback(Output("url", "search", allow_duplicate=True),
+          Input("scorecard-priority", "value"), Input("scorecard-owner", "value"), Input("scorecard-status", "value"),
+          Input("scorecard-sort", "value"), State("url", "search"), prevent_initial_call=True)
+def keep_filters_in_url(priority, owner, statuses, sort, search):
+    wanted = filters_search(search, priority, owner, statuses, sort)
+    return wanted if wanted != (search or "") else no_update
+
+
+@callback(file_output("scorecard"), presses("scorecard"), State("as-of", "value"), State("grain", "value"), State("area", "value"),
+          State("scorecard-priority", "value"), State("scorecard-owner", "value"), State("scorecard-status", "value"),
+          State("scorecard-sort", "value"), prevent_initial_call=True)
+def download_scorecard(_presses, as_of, grain, area, priority, owner, statuses, sort):
+    """The scorecard as shown: the same filters and order, figures rounded, status in words."""
+    kind = pressed_kind()
+    source = service.Source.from_environment()
+    plan = service.plan_for(source)
+    area = area or "force"
+    frame = filtered(service.status(source, as_of, chosen_grain(grain), area), priority, owner, statuses, sort)
+    month = month_label(as_of or service.default_as_of(source))
+    return send_table(scorecard_table(frame, plan), kind, f"scorecard-{area}-{month}", "Scorecard")
 
 
 def force_only_list(measures, plan, as_of, grain):

@@ -6,9 +6,29 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts.components import for_role
+from layouts.downloads import download_buttons
 from metrics import service
 
 dash.register_page(__name__, path="/board", name="Board review", title="Board review - police performance", order=2)
+
+
+ACTION_STATES = [("Open", "open"), ("Overdue", "overdue"), ("Discharged", "discharged")]
+
+
+def action_filters(plan) -> dbc.Row:
+    """The action log's filters: status, owner (any owner named in the log) and measure."""
+    owners = sorted({o for o in service.action_log(service.Source.from_environment())["owner"].dropna() if o})
+    return dbc.Row([
+        dbc.Col([html.Label("Status", htmlFor="action-filter-status", className="form-label"),
+                 dcc.Dropdown(id="action-filter-status", multi=True, placeholder="Any status",
+                              options=[{"label": w, "value": v} for w, v in ACTION_STATES])], md=3),
+        dbc.Col([html.Label("Owner", htmlFor="action-filter-owner", className="form-label"),
+                 dcc.Dropdown(id="action-filter-owner", placeholder="Any owner",
+                              options=[{"label": o, "value": o} for o in owners])], md=3),
+        dbc.Col([html.Label("Measure", htmlFor="action-filter-measure", className="form-label"),
+                 dcc.Dropdown(id="action-filter-measure", placeholder="Any measure",
+                              options=[{"label": m.title, "value": m.id} for m in plan.measures])], md=4),
+    ], className="g-2 action-filters")
 
 
 def layout(**_query):
@@ -24,10 +44,12 @@ def layout(**_query):
                          md=12, className="d-flex align-items-end")],
                 className="mb-3"),
         html.Div(id="board-summary", className="mb-3", role="status"),
-        dcc.Loading(html.Div(id="board-movements"), delay_show=300),
+        dcc.Loading(html.Div(id="board-movements", className="table-frame"), delay_show=300),
+        download_buttons("board-movements", "the movements"),
         html.H2("Exceptions", className="section-title"),
         html.P("Measures that are red, showing a special cause of concern, or short of the target and getting worse. "
                "A chart opens the measure.", className="text-muted"),
+        download_buttons("board-exceptions", "the exceptions"),
         dcc.Loading(html.Div(id="board-exceptions"), delay_show=300),
         html.H2("To watch", className="section-title"),
         html.P("Getting worse than last year, but not yet exceptions.", className="text-muted"),
@@ -35,7 +57,9 @@ def layout(**_query):
         html.H2("Action log", className="section-title"),
         html.P("Actions raised at board meetings, carried from meeting to meeting until discharged.",
                className="text-muted"),
-        html.Div(id="board-actions"),
+        action_filters(plan),
+        download_buttons("board-actions", "the action log"),
+        html.Div(id="board-actions", className="table-frame"),
         for_role("secretary", dbc.Card(dbc.CardBody([
             html.H3("Raise an action", className="h6"),
             dbc.Row([

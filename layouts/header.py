@@ -14,10 +14,12 @@ from metrics import board, service
 from metrics.periods import GRAIN_NAMES, GRAINS, period_window
 
 OWN_GRAIN = "own"
-NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board"), ("Data", "/data")]
+NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board"), ("Data", "/data"),
+       ("What changed", "/digest"), ("Help", "/help")]
 # Pickers that do nothing on a page are hidden there: the board judges quarters, the areas
 # matrix shows every area, the data page shows no figures.
-HIDDEN = {"/board": {"grain"}, "/areas": {"area"}, "/data": {"as-of", "grain", "area"}}
+HIDDEN = {"/board": {"grain"}, "/areas": {"area"}, "/data": {"as-of", "grain", "area"},
+          "/digest": {"as-of", "grain", "area"}, "/help": {"as-of", "grain", "area"}}
 PICKERS = ("as-of", "grain", "area")
 
 
@@ -67,11 +69,18 @@ def header() -> html.Header:
         dbc.Navbar(dbc.Container([
             html.Span([html.Span(plan.title, className="plan-title"),
                        html.Span(" performance against plan", className="plan-subtitle")], className="navbar-brand"),
-            dbc.Nav([dbc.NavItem(dbc.NavLink(name, href=href, active="exact", id=f"nav-{href.strip('/') or 'scorecard'}"))
-                     for name, href in NAV], navbar=True, className="main-nav"),
-            html.Div(security.user_badge(), className="ms-auto text-light small"),  # name, role, sign out
-        ], fluid=True), color="dark", dark=True, className="mb-0"),
-        dbc.Container(dbc.Row([
+            # On a phone the links fold behind a toggler.
+            dbc.NavbarToggler(id="nav-toggler", n_clicks=0),
+            dbc.Collapse(dbc.Nav([dbc.NavItem(dbc.NavLink(name, href=href, active="exact", id=nav_id(href)))
+                                  for name, href in NAV], navbar=True, className="main-nav ms-auto"),
+                         id="nav-collapse", is_open=False, navbar=True),
+            html.Div(security.user_badge(), className="ms-lg-3 text-light small"),  # name, role, sign out
+        ], fluid=True), color="dark", dark=True, expand="lg", className="mb-0"),
+        # On a phone the pickers fold into one "View" control; on a wide screen they are always open.
+        dbc.Container(dbc.Button("View ▾", id="view-toggle", n_clicks=0, color="secondary", outline=True, size="sm",
+                                 className="view-toggle my-1"),
+                      fluid=True, className="view-toggle-bar"),
+        dbc.Container(html.Div(dbc.Row([
             dbc.Col([html.Label("As of", htmlFor="as-of", className="form-label", id="as-of-label"),
                      dcc.Dropdown(id="as-of", options=months, value=default, clearable=False, className=picker)],
                     md=3, id="as-of-col"),
@@ -83,5 +92,10 @@ def header() -> html.Header:
                                   className=picker)], md=3, id="area-col"),
             dbc.Col([html.Div(id="header-note", className="header-note"),
                      html.Div(id="header-later", className="header-later", role="status")], md=3),
-        ], className="g-3 align-items-end"), fluid=True, className="header-pickers py-2"),
+        ], className="g-3 align-items-end"), id="view-collapse", className="view-collapse"),
+            fluid=True, className="header-pickers py-2"),
     ])
+
+
+def nav_id(href: str) -> str:
+    return f"nav-{href.strip('/') or 'scorecard'}"

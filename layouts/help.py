@@ -26,6 +26,8 @@ SECTIONS = [
      "month, using the NHS Making Data Count rules."),
     ("spc_assurance", "Assurance (SPC)", "Whether the process, as it runs now, will meet the target."),
     ("movement", "Movement since last quarter", "On the board review: the quarter against the one before."),
+    ("likelihood", "Projection (will the target be met?)", "The expected figure at the target's date from the "
+     "current process (its mean and spread, or its trend where a trend rule fires), and the chance of meeting it."),
 ]
 MARKS = [
     ("Incomplete period (*)", "A quarter or year that lacks a month's figures: the actual from the months "

@@ -91,6 +91,8 @@ def raise_action(conn, meeting_date, text: str, owner: str, due_date, measures: 
     if not (text or "").strip() or not (owner or "").strip():
         raise WorkflowError("an action needs its text and an owner")
     meeting, due = _date(meeting_date, "meeting date"), _date(due_date, "due date")
+    if due < meeting:  # an action cannot fall due before the meeting that raised it
+        raise WorkflowError(f"the due date ({due.day} {due:%B %Y}) is before the meeting ({meeting.day} {meeting:%B %Y})")
     with store.transaction(conn):
         action_id = conn.execute("SELECT nextval('action_ids')").fetchone()[0]
         conn.execute("INSERT INTO actions VALUES (?, 1, ?, ?, ?, ?, ?, 'open', NULL, ?, now()::TIMESTAMP)",

@@ -27,6 +27,6 @@ def test_help_lists_every_status_word_rule_and_mark(browser, app_url):
 def test_each_glossary_has_an_anchor_a_question_mark_can_open(browser, app_url):
     open_page(browser, app_url + "/help#help-spc-assurance")
     wait_for(browser, "#help-spc-assurance")
-    for anchor in ("help-rag", "help-trend", "help-spc-variation", "help-spc-assurance", "help-movement",
+    for anchor in ("help-rag", "help-trend", "help-spc-variation", "help-spc-assurance", "help-movement", "help-likelihood",
                    "help-spc-rules", "help-marks"):
         assert browser.find_elements(By.ID, anchor), anchor
