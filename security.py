@@ -461,6 +461,15 @@ for _date_field in ("action-meeting", "action-due", "action-new-due"):
 FIELDS[("measure-phase-month", "value")] = ("The month", _text(20))
 FIELDS[("measure-phase-note", "value")] = ("The note", _text(300))
 FIELDS[("board-statement-text", "value")] = ("The statement", _text(20_000))
+FIELDS[("scorecard-sort", "value")] = ("The order", (lambda v: v is None or v in ("plan", "status", "name"),
+                                                     "one of plan, status, name"))
+FIELDS[("action-filter-status", "value")] = ("The status filter", _text(20))
+FIELDS[("action-filter-owner", "value")] = ("The owner filter", _text(200))
+FIELDS[("action-filter-measure", "value")] = ("The measure filter", _text(200))
+FIELDS[("areas-grid", "columnState")] = ("The grid's columns", OPTIONS)
+FIELDS[("measure-chart", "figure")] = ("The chart", (lambda v: v is None or isinstance(v, dict), "a chart"))
+for _toggle in ("nav-collapse", "view-collapse"):
+    FIELDS[(_toggle, "is_open")] = ("Open or closed", (lambda v: v is None or isinstance(v, bool), "true or false"))
 N_CLICKS = ("A button press", (lambda v: v is None or (_whole(v) and v >= 0), "a count of presses"))
 
 
