@@ -7,6 +7,7 @@ import socket
 import threading
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +90,17 @@ def store_in_use(path: Path):
             os.environ.pop("METRICS_DB", None)
         else:
             os.environ["METRICS_DB"] = before
+
+
+# Fixtures for a test module that posts to the app: one server per module, a fresh store per test.
+@pytest.fixture(scope="module")
+def app_server():
+    with serving() as url:
+        yield url
+
+
+@pytest.fixture
+def app_with_store(tmp_path, app_server):
+    """(url, store path): the module's app serving a fresh store with the test users."""
+    with store_in_use(make_store(tmp_path / "store.duckdb")) as path:
+        yield app_server, path

@@ -15,23 +15,17 @@ import time
 
 import pytest
 
-from auth_server import PASSWORD, PEOPLE, ROOT, app_module, make_store, serving, signed_in, store_in_use
+from auth_server import app_server, app_with_store  # noqa: F401  (fixtures)
+from auth_server import PASSWORD, ROOT, app_module, make_store, signed_in, store_in_use
 from metrics import service, store
 
 MONTH = 2009 * 12 + 2  # March 2009
 FIGURES_CSV = b"measure_id,period,area,value\ndomestic_abuse_reported,2009-03,force,120\n"
 
 
-@pytest.fixture(scope="module")
-def app_server():
-    with serving() as url:
-        yield url
-
-
 @pytest.fixture
-def with_users(tmp_path, app_server):
-    with store_in_use(make_store(tmp_path / "store.duckdb")) as path:
-        yield app_server, path
+def with_users(app_with_store):
+    return app_with_store
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import socket
 import pytest
 
 from conftest import figures_file, monthly
-from auth_server import make_store, serving, signed_in, store_in_use
+from auth_server import app_server, app_with_store  # noqa: F401  (fixtures)
+from auth_server import signed_in
 from metrics import service, store, uploads
 from test_security import payload, post, snapshot
 
@@ -28,16 +29,9 @@ def upload_folder(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.fixture(scope="module")
-def app_server():
-    with serving() as url:
-        yield url
-
-
 @pytest.fixture
-def app(tmp_path, app_server):
-    with store_in_use(make_store(tmp_path / "store.duckdb")) as path:
-        yield app_server, path
+def app(app_with_store):
+    return app_with_store
 
 
 def drop(session, url, *files):
