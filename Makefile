@@ -13,7 +13,9 @@ $(VENV)/.installed: requirements.txt
 	@echo "Python packages installed."
 	touch $@
 
+# The first run loads the invented sample figures into a new store, and says so; never over real figures.
 run: $(VENV)/.installed
+	@$(PY) -m metrics sample --first-run
 	$(PY) app.py
 
 # Debian's Chromium and its driver for the browser tests, and pdftotext for reading board packs back.

@@ -40,6 +40,10 @@ import security  # noqa: E402
 
 def layout():
     """The frame, built at every page load: the header's months and areas are read afresh."""
+    problem = service.store_problem(service.Source.from_environment())
+    if problem:  # no store, or one that cannot be read: say which, and what to do, and nothing else
+        return html.Main([html.H1("Police performance"), html.P(problem, id="store-problem", className="alert alert-warning")],
+                         className="container page")
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
@@ -90,4 +94,6 @@ if os.environ.get("METRICS_WARM_UP", "1") != "0":
     threading.Thread(target=service.warm_up, args=(service.Source.from_environment(),), daemon=True).start()
 
 if __name__ == "__main__":
+    if service.store_problem(service.Source.from_environment()):
+        raise SystemExit(f"error: {service.store_problem(service.Source.from_environment())}")
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

@@ -33,7 +33,7 @@ from dash import Input, Output, callback, html, set_props
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from metrics import service, uploads, users, workflow
+from metrics import service, store, uploads, users, workflow
 from metrics.periods import GRAINS
 from metrics.users import ROLE_WORDS, ROLES, allows
 
@@ -106,11 +106,14 @@ _accounts_cache: dict[str, tuple] = {}
 
 def _accounts() -> dict[str, users.User]:
     source = service.Source.from_environment()
-    key = (service._version(source), int(time.monotonic() // USERS_CACHE_SECONDS))
     cached = _accounts_cache.get(source.db)
-    if cached and cached[0] == key:
-        return cached[1]
-    accounts = service._with_store(source, users.every_user)
+    try:
+        key = (service._version(source), int(time.monotonic() // USERS_CACHE_SECONDS))
+        if cached and cached[0] == key:
+            return cached[1]
+        accounts = service.read(source, users.every_user)
+    except store.StoreError:  # no store yet, or one that cannot be read: the pages say so
+        return cached[1] if cached else {}
     _accounts_cache[source.db] = (key, accounts)
     return accounts
 
@@ -265,7 +268,7 @@ def signin():
     name, password, next_path = form.get("name", "").strip(), form.get("password", ""), _safe_next(form.get("next"))
     if len(_recent_failures(name)) >= MAX_FAILURES:
         return _signin_page(f"Too many wrong passwords for {name}: wait 15 minutes and try again.", name, next_path, 429)
-    user = service._with_store(service.Source.from_environment(), lambda c: users.authenticate(c, name, password))
+    user = service.read(service.Source.from_environment(), lambda c: users.authenticate(c, name, password))
     if user is None:
         _failures.setdefault(name.lower(), []).append(time.monotonic())
         return _signin_page("That name and password do not match an active user.", name, next_path, 401)
@@ -522,6 +525,11 @@ def _callback_error(err: Exception):
     if isinstance(err, (NotAllowed, HTTPException)):
         raise err
     body = flask.request.get_json(silent=True) or {}
+    if isinstance(err, store.StoreError):  # worded for a person already: which store, and what to do
+        log.warning("callback refused by the store: %s", err)
+        words = f"{err}. Nothing was changed." if not str(err).endswith(".") else f"{err} Nothing was changed."
+        set_props("app-error", {"children": html.Div(words, className="alert alert-warning", role="alert")})
+        return None
     log.exception("callback failed: %s", body.get("output") if isinstance(body, dict) else "?")
     set_props("app-error", {"children": html.Div(SOMETHING_WRONG, className="alert alert-danger")})
     return None

@@ -13,7 +13,7 @@ dash.register_page(__name__, path="/digest", name="What changed", title="What ch
 def _made(since):
     source = service.Source.from_environment()
     plan = service.plan_for(source)
-    return plan, service._with_store(source, lambda conn: digest.build_digest(conn, plan, since))
+    return plan, service.read(source, lambda conn: digest.build_digest(conn, plan, since))
 
 
 def layout(since: str | None = None, **_query):

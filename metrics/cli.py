@@ -6,6 +6,7 @@ Each subcommand parses its arguments, calls the library, prints, and chooses the
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import math
 import sys
@@ -30,11 +31,24 @@ class UsageError(Exception):
 def _import_the_engine() -> None:
     """Every command but validate needs pandas, the engine and the loader: import them only then,
     so validate starts in a fraction of the time."""
-    global STATUS_COLUMNS, Engine, records, fmt, later_figures_note, precision, FiguresError, load_figures, open_store
+    global STATUS_COLUMNS, Engine, records, fmt, later_figures_note, precision, FiguresError, load_figures
     from metrics.engine import STATUS_COLUMNS, Engine
     from metrics.formats import fmt, later_figures_note, precision, records
     from metrics.loading import FiguresError, load_figures
-    from metrics.workspace import open_store
+
+
+def open_store(db, plan=None, read_only: bool = True):
+    """A DuckDB connection for reading the store: the file itself (shared with other readers), or
+    for PostgreSQL a copy made in memory from one snapshot. A missing store is refused, by name."""
+    target = store.open_store(db, read_only=True)
+    if not target.exists():
+        raise store.missing(target.location)
+    if target.kind == "duckdb":
+        return store.connect(db, read_only=True)
+    import duckdb
+    memory = duckdb.connect()
+    target.copy_into(memory)
+    return memory
 
 
 def _plan(args):
@@ -53,7 +67,7 @@ def validate_command(args) -> int:
 
 def _orphan_figures(db, plan) -> list[str]:
     """Figures held for ids the plan no longer has: an id was probably renamed (ids may not change)."""
-    if not Path(db).exists():
+    if store.is_postgres(db) or not Path(db).exists():
         return []
     conn = store.connect(db, read_only=True)
     try:
@@ -82,52 +96,72 @@ def load_command(args) -> int:
     def say(text, err=False):  # printed above the progress bar, not through it
         tqdm.write(text, file=sys.stderr if err else sys.stdout)
 
-    conn = store.connect(args.db)
-    try:
-        for path, why in skipped:
-            say(f"{path}: skipped: {why}")
-        for path in tqdm(files, desc="loading", unit="file", file=sys.stderr, disable=None if len(files) > 1 else True):
-            try:
-                result = load_figures(conn, plan, path, dry_run=args.dry_run, sheet=args.sheet, loaded_by=loaded_by,
-                                      strict=args.strict, allow_future=args.allow_future)
-            except FiguresError as err:
-                for line in [*err.summary_lines(), *map(str, err.problems[:MAX_PROBLEMS_SHOWN])]:
-                    say(line, err=True)
-                if err.total > min(len(err.problems), MAX_PROBLEMS_SHOWN):
-                    say(f"{path}: ... and {err.total - min(len(err.problems), MAX_PROBLEMS_SHOWN):,} more problems"
-                        + ("" if args.problems else " (--problems FILE writes them all)"), err=True)
-                say(err.headline(), err=True)
-                refused.append(err)
-                outcomes.append((str(path), f"refused: {err.total:,} problem{'s' if err.total != 1 else ''}"))
-                exit_code = PROBLEM_EXIT
-                continue
-            prefix = "would load (dry run): " if args.dry_run else ""
-            say(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
-            for line in result.report:
-                say(f"  {line}")
-            outcomes.append((str(path), result))
-            if args.dry_run:
-                for row in records(result.by_measure):
-                    say(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
-                for row in records(result.changes):
-                    note = " (note changed)" if row.old_value == row.new_value else ""
-                    say(f"  revised {row.measure_id} {row.area} {row.period}: "
-                        f"{_number(row.old_value)} -> {_number(row.new_value)}{note}")
-        if len(files) > 1 or any(Path(f).is_dir() for f in args.files):
-            print(_load_table(outcomes))
-            print("\nMonths held per measure" + (" (before this dry run):" if args.dry_run else ":"))
-            for line in months_held(conn, plan):
-                print(f"  {line}")
-        if not files:
-            print(f"no CSV or .xlsx files in {', '.join(args.files)}", file=sys.stderr)
+    target = store.open_store(args.db)
+    for path, why in skipped:
+        say(f"{path}: skipped: {why}")
+    for path in tqdm(files, desc="loading", unit="file", file=sys.stderr, disable=None if len(files) > 1 else True):
+        try:
+            result = load_figures(target, plan, path, dry_run=args.dry_run, sheet=args.sheet, loaded_by=loaded_by,
+                                  strict=args.strict, allow_future=args.allow_future)
+        except FiguresError as err:
+            for line in [*err.summary_lines(), *map(str, err.problems[:MAX_PROBLEMS_SHOWN])]:
+                say(line, err=True)
+            if err.total > min(len(err.problems), MAX_PROBLEMS_SHOWN):
+                say(f"{path}: ... and {err.total - min(len(err.problems), MAX_PROBLEMS_SHOWN):,} more problems"
+                    + ("" if args.problems else " (--problems FILE writes them all)"), err=True)
+            say(err.headline(), err=True)
+            refused.append(err)
+            outcomes.append((str(path), f"refused: {err.total:,} problem{'s' if err.total != 1 else ''}"))
             exit_code = PROBLEM_EXIT
-    finally:
-        conn.close()
+            continue
+        prefix = "would load (dry run): " if args.dry_run else ""
+        say(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
+        for line in result.report:
+            say(f"  {line}")
+        outcomes.append((str(path), result))
+        if args.dry_run:
+            for row in records(result.by_measure):
+                say(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
+            for row in records(result.changes):
+                note = " (note changed)" if row.old_value == row.new_value else ""
+                say(f"  revised {row.measure_id} {row.area} {row.period}: "
+                    f"{_number(row.old_value)} -> {_number(row.new_value)}{note}")
+    if len(files) > 1 or any(Path(f).is_dir() for f in args.files):
+        print(_load_table(outcomes))
+        print("\nMonths held per measure" + (" (before this dry run):" if args.dry_run else ":"))
+        for line in _months_held(target, plan):
+            print(f"  {line}")
+    if not files:
+        print(f"no CSV or .xlsx files in {', '.join(args.files)}", file=sys.stderr)
+        exit_code = PROBLEM_EXIT
     if args.problems:
         Path(args.problems).write_text(problems_csv(refused), encoding="utf-8")
         count = sum(len(err.problems) for err in refused)
         print(f"{args.problems}: {count:,} problem{'s' if count != 1 else ''} written", file=sys.stderr)
     return exit_code
+
+
+def sample_command(args) -> int:
+    """The invented sample figures, loaded only when asked and never over figures already held."""
+    from metrics.workspace import SampleRefused, load_sample
+    plan = _plan(args)
+    try:
+        result = load_sample(args.db, plan)
+    except SampleRefused:
+        if args.first_run:
+            return 0
+        raise
+    print(f"{args.db}: loaded the sample figures, which are invented for trying the app, not published "
+          f"statistics: {result.summary()}")
+    return 0
+
+
+def _months_held(target, plan) -> list[str]:
+    from metrics.loading import months_held
+    if not target.exists():
+        return []
+    with target.reading() as conn:
+        return months_held(conn, plan)
 
 
 def _person(name) -> str:
@@ -243,10 +277,10 @@ def _csv(frame, plan, raw: bool) -> str:
 def status_command(args) -> int:
     """The scorecard for an as-of month, as a table, CSV or JSON."""
     plan = _plan(args)
+    as_of = _as_of(args.as_of)  # a mistyped month is the first thing to say
     conn = open_store(args.db, plan, read_only=True)
     try:
         engine = Engine(conn, plan)
-        as_of = _as_of(args.as_of)
         as_of = engine.default_as_of() if as_of is None else as_of
         frame = engine.status(as_of, args.grain, args.area)
         later = engine.later_figures(as_of) if as_of is not None else []
@@ -358,10 +392,15 @@ def users_command(args) -> int:
     """Add, list, disable, enable or reset the users who may sign in to the web app."""
     from metrics import users
 
-    conn = store.connect(args.db)
+    target = store.open_store(args.db)
     try:
         if args.action == "list":
-            frame = users.listing(conn)
+            if not target.exists():
+                print(f"No users yet ({target.location} does not exist yet): the web app would serve one local "
+                      "user on 127.0.0.1 only. Add one with: python -m metrics users add NAME --role admin")
+                return 0
+            with target.reading() as conn:
+                frame = users.listing(conn)
             if frame.empty:
                 print("No users yet: the web app serves one local user on 127.0.0.1 only. "
                       "Add one with: python -m metrics users add NAME --role admin")
@@ -369,31 +408,34 @@ def users_command(args) -> int:
                 print(f"{row.name:<30} {row.role:<10} {'disabled' if row.disabled else 'active':<9} "
                       f"added {row.created_at.day} {row.created_at:%B %Y}")
             return 0
-        if args.action == "add":
-            user = users.add(conn, args.name, args.role, _password(args))
-            print(f"added {user.name}, {user.role_words}")
-        elif args.action == "reset":
-            user = users.reset_password(conn, args.name, _password(args))
-            print(f"new password set for {user.name}; their earlier sessions have ended")
-        elif args.action == "role":
-            user = users.set_role(conn, args.name, args.role)
-            print(f"{user.name} is now {user.role_words}")
-        else:
-            user = getattr(users, args.action)(conn, args.name)
-            print(f"{user.name} is {'disabled: they can no longer sign in, and their name stays on what they did' if user.disabled else 'enabled'}")
+        password = _password(args) if args.action in ("add", "reset") else None
+        with target.writing(create=args.action == "add") as conn:
+            if args.action == "add":
+                user = users.add(conn, args.name, args.role, password)
+                said = f"added {user.name}, {user.role_words}"
+            elif args.action == "reset":
+                user = users.reset_password(conn, args.name, password)
+                said = f"new password set for {user.name}; their earlier sessions have ended"
+            elif args.action == "role":
+                user = users.set_role(conn, args.name, args.role)
+                said = f"{user.name} is now {user.role_words}"
+            else:
+                user = getattr(users, args.action)(conn, args.name)
+                said = (f"{user.name} is disabled: they can no longer sign in, and their name stays on what they did"
+                        if user.disabled else f"{user.name} is enabled")
+        print(said)
         return 0
     except users.UserError as err:
         raise UsageError(str(err)) from None
-    finally:
-        conn.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", action="append", metavar="PATH",
                         help=f"plan file (default {DEFAULT_CONFIG}); give it again to add more files")
-    common.add_argument("--db", default=store.DEFAULT_DB, metavar="PATH",
-                        help=f"figures store (default {store.DEFAULT_DB})")
+    common.add_argument("--db", default=os.environ.get("METRICS_DB", store.DEFAULT_DB), metavar="PATH|URL",
+                        help=f"the store: a DuckDB file or postgresql://user@host:port/db "
+                             f"(default METRICS_DB, else {store.DEFAULT_DB})")
     parser = argparse.ArgumentParser(prog="python -m metrics", description="Police performance against plan.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
 
@@ -411,6 +453,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--as", dest="as_name", metavar="NAME",
                       help="the person the load log names (default: the operating-system user)")
     load.set_defaults(run=load_command)
+
+    sample = commands.add_parser("sample", parents=[common],
+                                 help="load the invented sample figures into a new store (never over real figures)")
+    sample.add_argument("--first-run", action="store_true",
+                        help="do nothing if the store already holds figures (used by make run)")
+    sample.set_defaults(run=sample_command)
 
     status = commands.add_parser("status", parents=[common], help="the scorecard")
     status.add_argument("--as-of", metavar="YYYY-MM",
@@ -472,6 +520,9 @@ def main(argv=None) -> int:
     except store.StoreBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except store.StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return PROBLEM_EXIT
     except BrokenPipeError:  # output piped into head, say: stop quietly
         sys.stderr.close()
         return 0

@@ -8,6 +8,7 @@ metrics/readers/excel.py (streaming, with a row limit).
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import difflib
@@ -514,11 +515,9 @@ def _collect_problems(conn, file: str, plan: Plan) -> FiguresError | None:
 
 # --- comparing with the store and loading ------------------------------------------------------
 
-def _stage_incoming(conn, note_given: bool) -> None:
-    """Table `compared`: each incoming figure beside the one held, and whether it is added, revised
-    or unchanged. A changed note on the same value is a revision too (the old note is kept). A file
-    with no note column says nothing about notes, so the note held stays."""
-    _drop_temp(conn, "incoming")  # a view: `compared` is the one table written from it
+def _stage_incoming(conn) -> None:
+    """View `incoming`: the checked figures as they would be stored."""
+    _drop_temp(conn, "incoming")
     conn.execute("""
         CREATE TEMP VIEW incoming AS
         SELECT measure_id, area, CAST(month AS INTEGER) AS month,
@@ -530,6 +529,12 @@ def _stage_incoming(conn, note_given: bool) -> None:
                not_applicable, note
         FROM checked
         WHERE NOT (value_blank AND NOT has_ratio_parts)""")
+
+
+def _compare(conn, incoming: str, note_given: bool) -> None:
+    """Table `compared`: each incoming figure beside the one held, and whether it is added, revised
+    or unchanged. A changed note on the same value is a revision too (the old note is kept). A file
+    with no note column says nothing about notes, so the note held stays."""
     note = "i.note" if note_given else "f.note"
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE compared AS
@@ -541,7 +546,7 @@ def _stage_incoming(conn, note_given: bool) -> None:
                          AND i.not_applicable = f.not_applicable
                          AND {note} IS NOT DISTINCT FROM f.note THEN 'unchanged'
                     ELSE 'revised' END AS change
-        FROM incoming i
+        FROM {incoming} i
         LEFT JOIN figures f USING (measure_id, area, month)""")
 
 
@@ -552,15 +557,63 @@ def _who() -> str:
         return "unknown"
 
 
-def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | None = None,
+@dataclass
+class _Checked:
+    """A file that passed every check, waiting in a private database to be compared and written."""
+    name: str
+    shape: str
+    content_hash: str
+    note_given: bool
+    report: list[str]
+
+
+def load_figures(target, plan: Plan, path, dry_run: bool = False, sheet: str | None = None,
                  loaded_by: str | None = None, display_name: str | None = None, strict: bool = False,
                  allow_future: bool = False) -> LoadResult:
     """Check a figures file and load it, all or nothing. Raises FiguresError listing every problem.
 
+    target: a store (metrics.store.open_store), or a DuckDB connection holding the store's tables.
+    The file is read and checked in a private in-memory database, holding no lock on the store;
+    only comparing with the figures held and writing the changes take the store, in one short
+    transaction (a dry run reads the store and writes nothing).
     strict: police.uk crimes outside every district or with no location are errors, not force-only.
     allow_future: figures for months after the current month load (otherwise each is an error)."""
-    path = Path(path)
-    name = display_name or str(path)
+    import tempfile
+
+    import duckdb
+    private = duckdb.connect()
+    try:
+        private.execute(f"SET memory_limit = '{os.environ.get('METRICS_MEMORY_LIMIT', '1GB')}'")
+        checked = _check_file(private, plan, Path(path), display_name or str(path), sheet, strict, allow_future)
+        with tempfile.TemporaryDirectory(prefix="metrics-load-") as folder:
+            incoming = Path(folder) / "incoming.parquet"
+            private.execute(f"COPY (FROM incoming) TO '{incoming}' (FORMAT parquet)")
+            private.close()
+            with _store_connection(target, dry_run) as conn:
+                return _compare_and_write(conn, checked, f"read_parquet('{incoming}')", dry_run, loaded_by)
+    finally:
+        private.close()
+
+
+@contextlib.contextmanager
+def _store_connection(target, dry_run: bool):
+    """The store's connection for the comparison and the write, inside the store's write transaction."""
+    if hasattr(target, "writing") and dry_run and not target.exists():
+        import duckdb
+        empty = duckdb.connect()  # a new store: everything would be added
+        store.create_tables(empty)
+        yield empty
+        empty.close()
+    elif hasattr(target, "writing"):
+        with (target.reading() if dry_run else target.writing(create=True)) as conn:
+            yield conn
+    else:
+        with store.transaction(target):
+            yield target
+
+
+def _check_file(conn, plan: Plan, path: Path, name: str, sheet, strict: bool, allow_future: bool) -> _Checked:
+    """Read and check every row into the view `incoming`; raises FiguresError with every problem."""
     if not path.exists():
         raise FiguresError(name, [FigureProblem(name, 0, "-", "the file does not exist")])
     size = path.stat().st_size
@@ -598,48 +651,56 @@ def load_figures(conn, plan: Plan, path, dry_run: bool = False, sheet: str | Non
     error = _collect_problems(conn, name, plan)
     if error is not None:
         raise error
+    _stage_incoming(conn)
+    return _Checked(name, shape, content_hash, "note" in columns, report + _future_report(conn, now, allow_future))
 
-    with store.transaction(conn):
-        _stage_incoming(conn, note_given="note" in columns)
-        counts = dict(conn.execute("SELECT change, count(*) FROM compared GROUP BY change").fetchall())
-        changes = conn.execute("""
-            SELECT measure_id, area, month, old_value, value AS new_value, old_note, note AS new_note FROM compared
-            WHERE change = 'revised' ORDER BY measure_id, area, month""").df()
-        if not changes.empty:
-            changes["period"] = changes["month"].map(month_label)
-        by_measure = conn.execute("""
-            SELECT measure_id, count(*) FILTER (WHERE change = 'added') AS added,
-                   count(*) FILTER (WHERE change = 'revised') AS revised,
-                   count(*) FILTER (WHERE change = 'unchanged') AS unchanged
-            FROM compared GROUP BY measure_id ORDER BY measure_id""").df()
-        result = LoadResult(name, shape, counts.get("added", 0), counts.get("revised", 0),
-                            counts.get("unchanged", 0), dry_run, changes=changes, by_measure=by_measure,
-                            report=report + _future_report(conn, now, allow_future))
-        if dry_run:
-            return result
-        load_id = conn.execute("SELECT nextval('load_ids')").fetchone()[0]
-        conn.execute("""
-            INSERT INTO revisions
-            SELECT f.measure_id, f.area, f.month, f.value, f.numerator, f.denominator, f.not_applicable,
-                   f.note, f.load_id, $load_id
-            FROM figures f JOIN compared c USING (measure_id, area, month) WHERE c.change = 'revised'""",
-                     {"load_id": load_id})
-        conn.execute("""
-            UPDATE figures f SET value = c.value, numerator = c.numerator, denominator = c.denominator,
-                   not_applicable = c.not_applicable, note = c.note, load_id = $load_id
-            FROM compared c
-            WHERE c.change = 'revised' AND f.measure_id = c.measure_id AND f.area = c.area AND f.month = c.month""",
-                     {"load_id": load_id})
-        conn.execute("""
-            INSERT INTO figures
-            SELECT measure_id, area, month, value, numerator, denominator, not_applicable, note, $load_id
-            FROM compared WHERE change = 'added'""", {"load_id": load_id})
-        conn.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-            [load_id, Path(name).name, content_hash, shape, result.added, result.revised, result.unchanged,
-             loaded_by or _who()])
-        result.load_id = load_id
+
+def _compare_and_write(conn, checked: _Checked, incoming: str, dry_run: bool, loaded_by: str | None) -> LoadResult:
+    """Compare the checked figures with those held and, unless a dry run, write the changes."""
+    _compare(conn, incoming, checked.note_given)
+    counts = dict(conn.execute("SELECT change, count(*) FROM compared GROUP BY change").fetchall())
+    changes = conn.execute("""
+        SELECT measure_id, area, month, old_value, value AS new_value, old_note, note AS new_note FROM compared
+        WHERE change = 'revised' ORDER BY measure_id, area, month""").df()
+    if not changes.empty:
+        changes["period"] = changes["month"].map(month_label)
+    by_measure = conn.execute("""
+        SELECT measure_id, count(*) FILTER (WHERE change = 'added') AS added,
+               count(*) FILTER (WHERE change = 'revised') AS revised,
+               count(*) FILTER (WHERE change = 'unchanged') AS unchanged
+        FROM compared GROUP BY measure_id ORDER BY measure_id""").df()
+    result = LoadResult(checked.name, checked.shape, counts.get("added", 0), counts.get("revised", 0),
+                        counts.get("unchanged", 0), dry_run, changes=changes, by_measure=by_measure,
+                        report=checked.report)
+    if not dry_run:
+        result.load_id = _write(conn, checked, result, loaded_by)
     return result
+
+
+def _write(conn, checked: _Checked, result: LoadResult, loaded_by: str | None) -> int:
+    """Move revised figures to `revisions`, write the new values and log the load; returns its id."""
+    load_id = conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    conn.execute("""
+        INSERT INTO revisions
+        SELECT f.measure_id, f.area, f.month, f.value, f.numerator, f.denominator, f.not_applicable,
+               f.note, f.load_id, $load_id
+        FROM figures f JOIN compared c USING (measure_id, area, month) WHERE c.change = 'revised'""",
+                 {"load_id": load_id})
+    conn.execute("""
+        UPDATE figures f SET value = c.value, numerator = c.numerator, denominator = c.denominator,
+               not_applicable = c.not_applicable, note = c.note, load_id = $load_id
+        FROM compared c
+        WHERE c.change = 'revised' AND f.measure_id = c.measure_id AND f.area = c.area AND f.month = c.month""",
+                 {"load_id": load_id})
+    conn.execute("""
+        INSERT INTO figures
+        SELECT measure_id, area, month, value, numerator, denominator, not_applicable, note, $load_id
+        FROM compared WHERE change = 'added'""", {"load_id": load_id})
+    conn.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [load_id, Path(checked.name).name, checked.content_hash, checked.shape, result.added, result.revised,
+         result.unchanged, loaded_by or _who()])
+    return load_id
 
 
 def _future_report(conn, now: int, allow_future: bool) -> list[str]:

@@ -1,10 +1,9 @@
 """What the web app asks of the engine, computed once and reused.
 
-Results are cached per (store, plan, as-of, grain, area) and the store's latest change, so a page's
-components share one computation, and a new load is seen at once. The store is opened for each
-piece of work and closed again, so the command line can load figures while the app runs. Every
-connection in the app's process is opened the same way (read-write): DuckDB refuses a read-only and
-a read-write connection to one file in one process at the same time.
+Results are cached per (store, plan, as-of, grain, area) and the store's data version, so a page's
+components share one computation, and a new load is seen at the next page load. Reads compute
+from this process's copy of the store (metrics.read_model), so they never wait for a writer;
+writes go to the store itself, each in one short transaction (metrics.store).
 """
 from __future__ import annotations
 
@@ -15,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import store
+from metrics import read_model, store
 from metrics.engine import Engine
 from metrics.periods import month_label
 from metrics.plan import Plan, load_plan
-from metrics.workspace import DEFAULT_CONFIG, ROOT, open_store
+from metrics.workspace import DEFAULT_CONFIG, ROOT
 
 
 @dataclass(frozen=True)
@@ -55,20 +54,35 @@ def plan_for(source: Source) -> Plan:
 
 
 def _version(source: Source) -> tuple:
-    """Changes whenever a load lands, from this process or any other (the CLI, another worker):
-    the store file's and its write-ahead log's modification times and sizes, and the plan's."""
-    path = Path(source.db)
-    wal = path.with_suffix(path.suffix + ".wal")
-    return _files_version([path, wal]) + _files_version(source.config)
+    """Changes whenever a write lands, from this process or any other (the CLI, another worker, another
+    server), or a plan file is edited."""
+    return (read_model.for_store(source.db).version,) + _files_version(source.config)
+
+
+def read(source: Source, work):
+    """work(conn) on this process's copy of the store: never waits for a writer."""
+    with read_model.for_store(source.db).connection() as conn:
+        return work(conn)
+
+
+def _write(source: Source, work):
+    """work(conn) inside one write transaction on the store itself."""
+    with store.open_store(source.db).writing() as conn:
+        return work(conn)
+
+
+def store_problem(source: Source) -> str | None:
+    """Why the app cannot show the store, in one sentence naming it; None when it can."""
+    try:
+        read_model.for_store(source.db).current()
+    except store.StoreError as error:
+        return str(error)
+    return None
 
 
 def _engine_call(source: Source, method: str, *args):
     plan = plan_for(source)
-    conn = open_store(source.db, plan)
-    try:
-        return getattr(Engine(conn, plan), method)(*args)
-    finally:
-        conn.close()
+    return read(source, lambda conn: getattr(Engine(conn, plan), method)(*args))
 
 
 @functools.lru_cache(maxsize=64)
@@ -88,15 +102,10 @@ def _months(source, version):
 
 @functools.lru_cache(maxsize=64)
 def _recent(source, version, as_of, area, count):
-    plan = plan_for(source)
-    conn = open_store(source.db, plan)
-    try:
-        return conn.execute(
-            """SELECT measure_id, month, value FROM figures
-               WHERE area = ? AND month BETWEEN ? AND ? AND value IS NOT NULL ORDER BY measure_id, month""",
-            [area, as_of - count + 1, as_of]).df()
-    finally:
-        conn.close()
+    return read(source, lambda conn: conn.execute(
+        """SELECT measure_id, month, value FROM figures
+           WHERE area = ? AND month BETWEEN ? AND ? AND value IS NOT NULL ORDER BY measure_id, month""",
+        [area, as_of - count + 1, as_of]).df())
 
 
 def _held(frame: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +155,7 @@ def later_figures(source: Source, as_of: int | None) -> list[tuple[int, int]]:
 
 def load_months(source: Source, load_id: int) -> list[int]:
     """The months one load brought figures for, oldest first (for the link to the new month)."""
-    return _with_store(source, lambda c: [m for (m,) in c.execute(
+    return read(source, lambda c: [m for (m,) in c.execute(
         "SELECT DISTINCT month FROM figures WHERE load_id = ? ORDER BY month", [load_id]).fetchall()])
 
 
@@ -171,6 +180,8 @@ def clear_cache() -> None:
 def warm_up(source: Source) -> None:
     """Work out what the first visitors will ask for (the latest month's scorecard, the latest
     quarter's board review), so their pages come from the cache."""
+    if store_problem(source):
+        return
     held = months(source)
     if not held:
         return
@@ -203,12 +214,7 @@ def recent_values(source: Source, as_of: int, area: str, count: int = 24) -> dic
 
 
 def figures(source: Source, measure_id: str, area: str | None) -> pd.DataFrame:
-    plan = plan_for(source)
-    conn = open_store(source.db, plan)
-    try:
-        frame = store.figure_history(conn, measure_id, area)
-    finally:
-        conn.close()
+    frame = read(source, lambda conn: store.figure_history(conn, measure_id, area))
     frame["period"] = frame["month"].map(month_label)
     return frame
 
@@ -233,7 +239,7 @@ def check_upload(source: Source, staged):
     from metrics.loading import FiguresError, load_figures, problems_csv
 
     try:
-        result = _with_store(source, lambda c: load_figures(
+        result = read(source, lambda c: load_figures(
             c, plan_for(source), uploads.file_path(staged), dry_run=True, loaded_by=staged.owner,
             display_name=staged.name))
     except FiguresError as error:
@@ -257,60 +263,46 @@ def load_upload(source: Source, upload_id, person: str, checked_hash: str):
         uploads.discard(staged.id)
         raise uploads.UploadError(f"{staged.name}: not loaded, as it is not the file that was checked: drop it again")
     try:
-        return _with_store(source, lambda c: load_figures(
-            c, plan_for(source), uploads.file_path(staged), loaded_by=person, display_name=staged.name))
+        return load_figures(store.open_store(source.db), plan_for(source), uploads.file_path(staged),
+                            loaded_by=person, display_name=staged.name)
     finally:
         uploads.discard(staged.id)
 
 
 def load_history(source: Source) -> pd.DataFrame:
-    plan = plan_for(source)
-    conn = open_store(source.db, plan)
-    try:
-        return store.load_history(conn)
-    finally:
-        conn.close()
+    return read(source, store.load_history)
 
 
 # --- the board's workflow -----------------------------------------------------------------------
 
-def _with_store(source: Source, work):
-    plan = plan_for(source)
-    conn = open_store(source.db, plan)
-    try:
-        return work(conn)
-    finally:
-        conn.close()
-
-
 def save_commentary(source: Source, measure_id: str, quarter_end: int, text: str, author: str) -> int:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.save_commentary(c, measure_id, quarter_end, text, author))
+    return _write(source, lambda c: workflow.save_commentary(c, measure_id, quarter_end, text, author))
 
 
 def commentary(source: Source, quarter_end: int) -> pd.DataFrame:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.commentary(c, quarter_end))
+    return read(source, lambda c: workflow.commentary(c, quarter_end))
 
 
 def commentary_history(source: Source, measure_id: str) -> pd.DataFrame:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.commentary_history(c, measure_id))
+    return read(source, lambda c: workflow.commentary_history(c, measure_id))
 
 
 def action_log(source: Source) -> pd.DataFrame:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.action_log(c))
+    return read(source, lambda c: workflow.action_log(c))
 
 
 def raise_action(source: Source, **fields) -> int:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.raise_action(c, **fields))
+    return _write(source, lambda c: workflow.raise_action(c, **fields))
 
 
 def update_action(source: Source, action_id: int, edited_by: str, **changes) -> int:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.update_action(c, action_id, edited_by, **changes))
+    return _write(source, lambda c: workflow.update_action(c, action_id, edited_by, **changes))
 
 
 def board_pack(source: Source, as_of: int | None, suffix: str) -> bytes:
@@ -320,7 +312,7 @@ def board_pack(source: Source, as_of: int | None, suffix: str) -> bytes:
     from metrics.board_pack import export_pack
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"pack{suffix}"
-        _with_store(source, lambda c: export_pack(c, plan_for(source), as_of, out))
+        read(source, lambda c: export_pack(c, plan_for(source), as_of, out))
         return out.read_bytes()
 
 
@@ -330,7 +322,7 @@ def board_pack(source: Source, as_of: int | None, suffix: str) -> bytes:
 def _projections(source, version, as_of, area):
     from metrics import projection
     plan = plan_for(source)
-    return _with_store(source, lambda c: projection.projections(Engine(c, plan), plan, as_of, area))
+    return read(source, lambda c: projection.projections(Engine(c, plan), plan, as_of, area))
 
 
 def projections(source: Source, as_of: int | None, area: str = "force") -> pd.DataFrame:
@@ -350,7 +342,7 @@ def _peers(source, version, measure_id, as_of):
         rank = peers.ranking(engine, plan, measure_id, as_of)
         funnel = peers.funnel(engine, plan, measure_id, as_of) if plan.measure(measure_id).aggregation == "ratio" else None
         return rank, funnel
-    return _with_store(source, work)
+    return read(source, work)
 
 
 def peers(source: Source, measure_id: str, as_of: int | None):
@@ -361,19 +353,19 @@ def peers(source: Source, measure_id: str, as_of: int | None):
 
 def add_process_change(source: Source, measure_id: str, month, note: str, added_by: str) -> int:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.add_process_change(c, plan_for(source), measure_id, month, note, added_by))
+    return _write(source, lambda c: workflow.add_process_change(c, plan_for(source), measure_id, month, note, added_by))
 
 
 def process_changes(source: Source, measure_id: str) -> pd.DataFrame:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.process_changes(c, measure_id))
+    return read(source, lambda c: workflow.process_changes(c, measure_id))
 
 
 def save_statement(source: Source, quarter_end: int, text: str, author: str) -> int:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.save_statement(c, quarter_end, text, author))
+    return _write(source, lambda c: workflow.save_statement(c, quarter_end, text, author))
 
 
 def statement_history(source: Source, quarter_end: int) -> pd.DataFrame:
     from metrics import workflow
-    return _with_store(source, lambda c: workflow.statement_history(c, quarter_end))
+    return read(source, lambda c: workflow.statement_history(c, quarter_end))

@@ -94,7 +94,7 @@ def raise_action(conn, meeting_date, text: str, owner: str, due_date, measures: 
     if due < meeting:  # an action cannot fall due before the meeting that raised it
         raise WorkflowError(f"the due date ({due.day} {due:%B %Y}) is before the meeting ({meeting.day} {meeting:%B %Y})")
     with store.transaction(conn):
-        action_id = conn.execute("SELECT nextval('action_ids')").fetchone()[0]
+        action_id = conn.execute("SELECT coalesce(max(action_id), 0) + 1 FROM actions").fetchone()[0]
         conn.execute("INSERT INTO actions VALUES (?, 1, ?, ?, ?, ?, ?, 'open', NULL, ?, now()::TIMESTAMP)",
                      [action_id, meeting, text.strip(), owner.strip(), due, list(measures or []), raised_by])
     return action_id

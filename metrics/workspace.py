@@ -1,33 +1,33 @@
 """Where things live by default, and the shipped sample.
 
-A fresh checkout has no database. The first time the default store is opened it is built from the
-shipped sample figures (data/sample_figures.csv: illustrative, not published statistics), so the
-app and `status` show a scorecard with no extra step.
+A fresh checkout has no store. The sample figures (data/sample_figures.csv: invented for the
+demonstration, not published statistics) are loaded only when someone asks: `python -m metrics
+sample`, which `make run` does on its first run and says so. Never over a store that holds figures.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from metrics import store
-from metrics.loading import load_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = "config/targets.yaml"
 SAMPLE_FIGURES = ROOT / "data" / "sample_figures.csv"
+SAMPLE_NAME = "data/sample_figures.csv"
 
 
-def _is_default(db_path) -> bool:
-    return Path(db_path).resolve() == (ROOT / store.DEFAULT_DB).resolve() or str(db_path) == store.DEFAULT_DB
+class SampleRefused(store.StoreError):
+    """The sample is never loaded over real figures."""
 
 
-def open_store(db_path, plan, read_only: bool = False):
-    """Open the store; the default store is seeded with the sample figures on first use."""
-    if _is_default(db_path) and not Path(db_path).exists():
-        conn = store.connect(db_path)
-        try:
-            if not store.has_figures(conn):
-                load_figures(conn, plan, SAMPLE_FIGURES, loaded_by="sample data",
-                             display_name="data/sample_figures.csv")
-        finally:
-            conn.close()
-    return store.connect(db_path, read_only=read_only)
+def load_sample(location, plan):
+    """Load the invented sample figures into a new or empty store; returns the LoadResult."""
+    from metrics.loading import load_figures
+    target = store.open_store(location)
+    if target.exists():
+        with target.reading() as conn:
+            if store.has_figures(conn):
+                raise SampleRefused(
+                    f"{target.location} already holds figures, so the sample was not loaded: it is invented "
+                    "and would mix with them. Use a new store for the sample (--db)")
+    return load_figures(target, plan, SAMPLE_FIGURES, loaded_by="sample data", display_name=SAMPLE_NAME)

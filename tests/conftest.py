@@ -115,6 +115,26 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "store.duckdb"
 
 
+# --- both kinds of store: the DuckDB file and PostgreSQL -----------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL cluster for the whole run (each test gets a database of its own)."""
+    from postgres_cluster import throwaway_cluster
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store_location(request, tmp_path) -> str:
+    """Where a new store goes, once as a DuckDB file and once as an empty PostgreSQL database:
+    the tests that take it run on both stores."""
+    if request.param == "duckdb":
+        return str(tmp_path / "store.duckdb")
+    from postgres_cluster import new_database
+    return new_database(request.getfixturevalue("postgres_server"))
+
+
 # --- the browser -------------------------------------------------------------------------------
 
 def _free_port() -> int:

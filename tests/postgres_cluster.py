@@ -55,3 +55,14 @@ def throwaway_cluster(database: str = "metrics"):
         with contextlib.suppress(subprocess.CalledProcessError):
             _run([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_database(url: str, name: str | None = None) -> str:
+    """A fresh, empty database in the cluster of `url`; returns its URL."""
+    import uuid
+    name = name or f"store_{uuid.uuid4().hex[:12]}"
+    server, _ = url.rsplit("/", 1)
+    host_port = server.split("@", 1)[1]
+    host, port = host_port.split(":")
+    _run([_bin("createdb"), "-h", host, "-p", port, "-U", "postgres", name])
+    return f"{server}/{name}"

@@ -76,8 +76,9 @@ def test_a_bad_file_exits_2_names_every_problem_and_loads_nothing(tmp_path, plan
     assert f"{bad}: row 3, column measure_id: unknown measure \"crime\"; did you mean crimes?" in result.stderr
     assert f"{bad}: row 4, column period:" in result.stderr
     assert "nothing was loaded" in result.stderr
+    assert not db.exists()  # a refused first load does not even make the store
     status = run("status", "--config", plan_file, "--db", db, "--format", "json")
-    assert all(r["actual"] is None for r in json.loads(status.stdout))
+    assert status.returncode == 2 and f"{db}: there is no store here" in status.stderr and not status.stdout
 
 
 def test_dry_run_shows_revisions_and_changes_nothing(tmp_path, plan_file):
@@ -91,13 +92,23 @@ def test_dry_run_shows_revisions_and_changes_nothing(tmp_path, plan_file):
     assert next(r for r in status if r["measure_id"] == "crimes")["actual"] == 5
 
 
-def test_status_on_a_fresh_checkout_shows_the_sample_scorecard(tmp_path):
+def test_a_fresh_checkout_shows_the_sample_scorecard_once_the_sample_is_asked_for(tmp_path):
     import shutil
     checkout = tmp_path / "checkout"
     for folder in ("metrics", "config", "data"):
         shutil.copytree(ROOT / folder, checkout / folder, ignore=shutil.ignore_patterns("*.duckdb*", "__pycache__"))
-    result = subprocess.run([sys.executable, "-m", "metrics", "status"], cwd=checkout, capture_output=True, text=True,
-                            timeout=120, env={"PATH": "/usr/bin:/bin"})
+
+    def command(*words):
+        return subprocess.run([sys.executable, "-m", "metrics", *words], cwd=checkout, capture_output=True, text=True,
+                              timeout=120, env={"PATH": "/usr/bin:/bin"})
+    refused = command("status")
+    assert refused.returncode == 2 and "data/performance.duckdb: there is no store here" in refused.stderr
+    assert "python -m metrics sample" in refused.stderr and not (checkout / "data" / "performance.duckdb").exists()
+    sample = command("sample")
+    assert sample.returncode == 0 and "invented" in sample.stdout
+    again = command("sample")
+    assert again.returncode == 2 and "already holds figures, so the sample was not loaded" in again.stderr
+    result = command("status")
     assert result.returncode == 0, result.stderr
     assert "Policing Kent 2006/09: status as of March 2009" in result.stdout
     assert "999 calls answered within" in result.stdout and "calls_999_10s" not in result.stdout   # titles, not ids

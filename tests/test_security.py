@@ -17,6 +17,7 @@ import pytest
 
 from auth_server import app_server, app_with_store  # noqa: F401  (fixtures)
 from auth_server import PASSWORD, ROOT, app_module, make_store, signed_in, store_in_use
+from dash_requests import callback_key, callback_map, payload, payload_for, post  # noqa: F401
 from metrics import service, store
 
 MONTH = 2009 * 12 + 2  # March 2009
@@ -32,42 +33,6 @@ def with_users(app_with_store):
 def without_users(tmp_path, app_server):
     with store_in_use(make_store(tmp_path / "empty.duckdb", people=None)) as path:
         yield app_server, path
-
-
-def callback_map() -> dict:
-    """Every callback of the app (Dash gathers them at its first request, or here)."""
-    dash_app = app_module()
-    dash_app.app._setup_server()
-    return dash_app.app.callback_map
-
-
-def callback_key(starts: str) -> str:
-    keys = [k for k in callback_map() if k.lstrip(".").startswith(starts)]
-    assert len(keys) == 1, keys
-    return keys[0]
-
-
-def payload(starts: str, values: dict) -> dict:
-    return payload_for(callback_key(starts), values)
-
-
-def payload_for(key: str, values: dict) -> dict:
-    """The request the page sends for a callback: its outputs, inputs and state, with these values."""
-    spec = callback_map()[key]
-    parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1))) for p in parts]
-
-    def items(kind):
-        return [{"id": s["id"], "property": s["property"], "value": values.get(f"{s['id']}.{s['property']}")}
-                for s in spec[kind]]
-    inputs = items("inputs")
-    return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0], "inputs": inputs,
-            "state": items("state"), "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs
-                                                        if i["value"] is not None][:1]}
-
-
-def post(session, url, body):
-    return session.post(f"{url}/_dash-update-component", json=body)
 
 
 def upload_value() -> str:

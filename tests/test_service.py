@@ -23,7 +23,7 @@ def _load_through_the_page(source, name, content):
 
 
 def test_status_is_computed_once_and_a_load_is_seen_at_once(tmp_path, plan_file):
-    source = service.Source((str(plan_file),), str(tmp_path / "store.duckdb"))
+    source = _source(tmp_path, plan_file)
     _load_through_the_page(source, "a.csv", figures_file(tmp_path, monthly("crimes", "2006-04", ["5"])).read_bytes())
     first = service.status(source, None, None, "force")
     assert service.status(source, None, None, "force") is not None
@@ -37,6 +37,9 @@ def test_status_is_computed_once_and_a_load_is_seen_at_once(tmp_path, plan_file)
 
 
 def _source(tmp_path, plan_file):
+    """A new, empty store (the app shows only a store that exists)."""
+    from metrics import store
+    store.connect(tmp_path / "store.duckdb").close()
     return service.Source((str(plan_file),), str(tmp_path / "store.duckdb"))
 
 
@@ -44,9 +47,9 @@ def _load_elsewhere(tmp_path, source, rows, name):
     """Load as the command line or another worker would: its own connection, not through service."""
     from metrics.loading import load_figures
     from metrics.plan import load_plan
-    from metrics.workspace import open_store
+    from metrics.store import connect
     plan = load_plan(list(source.config))
-    conn = open_store(source.db, plan)
+    conn = connect(source.db)
     try:
         load_figures(conn, plan, figures_file(tmp_path, rows, name))
     finally:

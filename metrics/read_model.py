@@ -1,0 +1,94 @@
+"""Each app process's own copy of the store, which pages compute from: reads never wait for a writer.
+
+The copy is an in-memory DuckDB holding every table of the store. Before each read the store's data
+version is looked at (a file's modification time, or PostgreSQL's one-row version table: no lock
+either way). When it has changed, a new copy is made and swapped in; readers already running finish
+on the copy they started with. If the store is busy (a load is writing), the old copy keeps
+serving and the next read tries again, so a page may show figures a moment old but never waits.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass
+
+import duckdb
+
+from metrics import store as stores
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Copy:
+    version: object
+    database: duckdb.DuckDBPyConnection
+
+
+class ReadModel:
+    def __init__(self, store):
+        self.store = store
+        self._copy: Copy | None = None
+        self._refreshing = threading.Lock()
+
+    def _make_copy(self, wait_seconds: float) -> Copy:
+        version = self.store.version()  # read first: a write landing during the copy is seen next time
+        memory = duckdb.connect()
+        memory.execute("SET enable_progress_bar = false")
+        self.store.copy_into(memory, wait_seconds)
+        return Copy(version, memory)
+
+    def current(self) -> Copy:
+        """The newest copy, made afresh if the store has changed since the last one."""
+        held = self._copy
+        if held is not None and held.version == self.store.version():
+            return held
+        if held is not None and not self._refreshing.acquire(blocking=False):
+            return held  # another thread is making the new copy: serve this one meanwhile
+        if held is None:
+            self._refreshing.acquire()
+        try:
+            if self._copy is not held and self._copy is not None:
+                return self._copy  # made while we waited
+            try:
+                # The first copy waits for a writer to finish; later ones keep serving the old copy.
+                self._copy = self._make_copy(wait_seconds=60.0 if held is None else 0.3)
+            except stores.StoreBusy:
+                if held is None:
+                    raise
+                log.info("%s is busy; serving the copy made before", self.store.location)
+            return self._copy
+        finally:
+            self._refreshing.release()
+
+    @property
+    def version(self):
+        return self.current().version
+
+    @contextlib.contextmanager
+    def connection(self):
+        """A cursor on the newest copy: its own DuckDB connection, safe to use from this thread."""
+        cursor = self.current().database.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+
+_MODELS: dict[str, ReadModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def for_store(location: str) -> ReadModel:
+    """One read model per store per process."""
+    with _MODELS_LOCK:
+        if location not in _MODELS:
+            _MODELS[location] = ReadModel(stores.open_store(location))
+        return _MODELS[location]
+
+
+def forget() -> None:
+    """Drop every copy (tests, and after a store is replaced under a running process)."""
+    with _MODELS_LOCK:
+        _MODELS.clear()
