@@ -170,3 +170,19 @@ def test_a_damaged_store_gets_one_sentence_naming_it(tmp_path, plan_file):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{location}: the store is damaged or is not a store" in result.stderr
     assert "Restore it from a backup" in result.stderr
+
+
+def test_two_loads_at_once_both_land_one_after_the_other(tmp_path, plan_file, store_location):
+    cli("load", figures_file(tmp_path, monthly("crimes", "2006-04", [1])), "--config", plan_file, "--db", store_location)
+    files = [figures_file(tmp_path, monthly("crimes", "2006-05", [value]) + monthly("crimes", "2007-01", [value], "north"),
+                          f"load{value}.csv") for value in (7, 8)]
+    loads = [subprocess.Popen([sys.executable, "-m", "metrics", "load", str(path), "--config", str(plan_file),
+                               "--db", store_location], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for path in files]
+    assert [process.wait(timeout=180) for process in loads] == [0, 0]
+    with store.open_store(store_location).reading() as conn:
+        # One figure per month and area, whichever load came second; the first one's value kept as a revision.
+        assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM (SELECT DISTINCT measure_id, area, month FROM figures)").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM revisions").fetchone()[0] == 2
+        assert conn.execute("SELECT list(load_id ORDER BY load_id) FROM loads").fetchone()[0] == [1, 2, 3]
