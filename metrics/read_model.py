@@ -10,6 +10,7 @@ for a writer (at most 0.3 s to find the store busy).
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 import logging
 import threading
 import time
@@ -81,15 +82,19 @@ class ReadModel:
             cursor.close()
 
 
-_MODELS: dict[str, ReadModel] = {}
+_MODELS: "OrderedDict[str, ReadModel]" = OrderedDict()
 _MODELS_LOCK = threading.Lock()
+MAX_MODELS = 4  # a process serves one store; tests and tools may visit many
 
 
 def for_store(location: str) -> ReadModel:
-    """One read model per store per process."""
+    """One read model per store per process (the least recently used dropped beyond a few)."""
     with _MODELS_LOCK:
         if location not in _MODELS:
             _MODELS[location] = ReadModel(stores.open_store(location))
+            while len(_MODELS) > MAX_MODELS:
+                _MODELS.popitem(last=False)
+        _MODELS.move_to_end(location)
         return _MODELS[location]
 
 

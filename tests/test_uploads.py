@@ -187,6 +187,8 @@ def test_staged_files_go_after_an_hour_swept_at_the_next_stage(upload_folder, mo
 
 
 def test_a_staged_file_loads_only_once_checked_and_only_for_its_owner(upload_folder, tmp_path, plan_file):
+    from metrics import store
+    store.connect(tmp_path / "store.duckdb").close()  # the app works on a store that exists
     source = service.Source((str(plan_file),), str(tmp_path / "store.duckdb"))
     staged = service.stage_upload("a.csv", figures_file(tmp_path, monthly("crimes", "2006-04", ["5"])).read_bytes(), "Ann")
     with pytest.raises(uploads.UploadError, match="a.csv: not loaded, as it was never checked"):
