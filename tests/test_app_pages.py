@@ -1,7 +1,10 @@
 """The web app in a real headless browser: every page renders, controls work, no console errors.
-Each test saves a screenshot of its page to docs/screenshots/."""
+Each test saves a screenshot of its page (see screenshot_dir: `make screenshots` refreshes the README's)."""
 from __future__ import annotations
 
+import functools
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 pytestmark = pytest.mark.browser
 
 
@@ -25,9 +27,17 @@ def console_errors(browser):
     return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 
 
+@functools.cache
+def screenshot_dir() -> Path:
+    """$METRICS_SCREENSHOTS when set (`make screenshots` sets docs/screenshots), else a temporary
+    folder: an ordinary test run leaves the tracked pictures alone."""
+    folder = Path(os.environ.get("METRICS_SCREENSHOTS") or tempfile.mkdtemp(prefix="metrics-screens-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def screenshot(browser, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    browser.save_screenshot(str(screenshot_dir() / f"{name}.png"))
 
 
 def press(browser, element_id):
