@@ -109,6 +109,22 @@ def test_as_of_in_the_url_changes_the_scorecard(browser, app_url):
     assert console_errors(browser) == []
 
 
+def test_the_navigation_lists_the_pages_in_order_and_keeps_the_view(browser, app_url):
+    open_page(browser, app_url + "/areas?as_of=2008-12&grain=quarter&sort=red_count:desc")
+    wait_for(browser, "#areas-grid .ag-row")
+    wait_for(browser, ".main-nav a.nav-link.active[href*='as_of']")
+    # Read every link at once: the links are redrawn when the address changes.
+    links = browser.execute_script("return [...document.querySelectorAll('.main-nav a.nav-link')].map("
+                                   "a => [a.textContent, a.getAttribute('href'), a.classList.contains('active')]);")
+    assert [name for name, _, _ in links] == ["Scorecard", "Areas", "Board review", "Data", "What changed", "Help"]
+    hrefs = {name: href for name, href, _ in links}
+    # The month and period go with you; the areas page's own sort does not, nor to help or the digest.
+    assert hrefs["Board review"] == "/board?as_of=2008-12&grain=quarter"
+    assert hrefs["Help"] == "/help" and hrefs["What changed"] == "/digest"
+    assert [name for name, _, active in links if active] == ["Areas"]
+    assert console_errors(browser) == []
+
+
 def test_area_picker_changes_the_measure_breakdown(browser, app_url):
     open_page(browser, app_url + "/measure/ksi_casualties?area=medway")
     wait_text(browser, "#measure-status", "Medway")
