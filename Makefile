@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test browser postgres bench clean
+.PHONY: run test browser postgres screenshots bench clean
 
 $(VENV)/.installed: requirements.txt
 	@echo "Setting up: installing the Python packages in requirements.txt into $(VENV)"
@@ -36,6 +36,13 @@ postgres:
 
 test: $(VENV)/.installed browser postgres
 	$(PY) -m pytest
+
+# The README's pictures, refreshed on purpose: an ordinary test run saves its screenshots to a temporary folder.
+SCREENSHOT_TESTS := tests/test_app_pages.py tests/test_measure_spc_page.py \
+	tests/test_digest.py::test_the_digest_page_says_what_the_latest_load_changed \
+	tests/test_print_and_phone.py::test_on_a_phone_the_navigation_and_the_pickers_fold_away_and_tables_scroll_in_their_frame
+screenshots: $(VENV)/.installed browser
+	METRICS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser $(SCREENSHOT_TESTS)
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py --quick

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlencode
 from dash import Input, Output, State, callback, ctx, no_update
 
 from layouts.components import uk_month
-from layouts.header import HIDDEN, NAV, OWN_GRAIN, PICKERS, area_options, month_options, quarter_for, quarter_options
+from layouts.header import (HIDDEN, OWN_GRAIN, PICKERS, area_options, month_options, nav_links, nav_pages,
+                            quarter_for, quarter_options)
 from metrics import service
 from metrics.periods import GRAIN_NAMES, GRAINS, PeriodError, month_label, parse_month
 
@@ -80,18 +81,17 @@ def sync_url_and_pickers(pathname, search, as_of, grain, area, area_choices, def
 @callback([Output(f"{name}-col", "style") for name in PICKERS] + [Output("as-of-label", "children")],
           Input("url", "pathname"))
 def show_pickers_the_page_uses(pathname):
-    known = pathname in {href for _, href in NAV} or (pathname or "").startswith("/measure/")
+    known = pathname in {href for _, href in nav_pages()} or (pathname or "").startswith("/measure/")
     hidden = HIDDEN.get(pathname, set()) if known else set(PICKERS)  # an unknown page has nothing to pick
     return [{"display": "none"} if name in hidden else {} for name in PICKERS] + [
         "Quarter" if pathname == "/board" else "As of"]
 
 
-@callback([Output(f"nav-{href.strip('/') or 'scorecard'}", "href") for _, href in NAV], Input("url", "search"))
-def keep_choices_in_navigation(search):
+@callback(Output("main-nav", "children"), Input("url", "search"), Input("url", "pathname"))
+def keep_choices_in_navigation(search, pathname):
     """Moving between pages keeps the as-of month, grain and area (not one page's own filters)."""
     params = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if k in ("as_of", "grain", "area")}
-    kept = f"?{urlencode(params)}" if params else ""
-    return [href if href in ("/help", "/digest") else f"{href}{kept}" for _, href in NAV]
+    return nav_links(f"?{urlencode(params)}" if params else "", pathname or "/")
 
 
 @callback(Output("nav-collapse", "is_open"), Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"),

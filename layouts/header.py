@@ -5,6 +5,7 @@ from the store and the plan as they are now, so a load made anywhere shows witho
 """
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -14,13 +15,26 @@ from metrics import board, service
 from metrics.periods import GRAIN_NAMES, GRAINS, period_window
 
 OWN_GRAIN = "own"
-NAV = [("Scorecard", "/"), ("Areas", "/areas"), ("Board review", "/board"), ("Data", "/data"),
-       ("What changed", "/digest"), ("Help", "/help")]
 # Pickers that do nothing on a page are hidden there: the board judges quarters, the areas
 # matrix shows every area, the data page shows no figures.
 HIDDEN = {"/board": {"grain"}, "/areas": {"area"}, "/data": {"as-of", "grain", "area"},
           "/digest": {"as-of", "grain", "area"}, "/help": {"as-of", "grain", "area"}}
 PICKERS = ("as-of", "grain", "area")
+
+
+def nav_pages() -> list[tuple[str, str]]:
+    """(name, path) of each page in the navigation, in the order of its register_page(order=N, name=...).
+    A page registered with nav=False (the 404, the measure page template) is left out."""
+    return [(page["name"], page["path"]) for page in dash.page_registry.values() if page.get("nav", True)]
+
+
+def nav_links(kept: str = "", current: str | None = None) -> list:
+    """The navigation's links, each carrying the view's query string `kept` (help and the digest
+    show no figures, so their links stay plain); the link to the `current` page is marked active
+    (given, because Bootstrap's own "exact" test fails on a link with a query string)."""
+    return [dbc.NavItem(dbc.NavLink(name, href=path if path in ("/help", "/digest") else f"{path}{kept}",
+                                    active="exact" if current is None else path == current))
+            for name, path in nav_pages()]
 
 
 def chosen_grain(grain: str | None) -> str | None:
@@ -71,8 +85,7 @@ def header() -> html.Header:
                        html.Span(" performance against plan", className="plan-subtitle")], className="navbar-brand"),
             # On a phone the links fold behind a toggler.
             dbc.NavbarToggler(id="nav-toggler", n_clicks=0),
-            dbc.Collapse(dbc.Nav([dbc.NavItem(dbc.NavLink(name, href=href, active="exact", id=nav_id(href)))
-                                  for name, href in NAV], navbar=True, className="main-nav ms-auto"),
+            dbc.Collapse(dbc.Nav(nav_links(), id="main-nav", navbar=True, className="main-nav ms-auto"),
                          id="nav-collapse", is_open=False, navbar=True),
             html.Div(security.user_badge(), className="ms-lg-3 text-light small"),  # name, role, sign out
         ], fluid=True), color="dark", dark=True, expand="lg", className="mb-0"),
@@ -95,7 +108,3 @@ def header() -> html.Header:
         ], className="g-3 align-items-end"), id="view-collapse", className="view-collapse"),
             fluid=True, className="header-pickers py-2"),
     ])
-
-
-def nav_id(href: str) -> str:
-    return f"nav-{href.strip('/') or 'scorecard'}"

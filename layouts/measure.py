@@ -9,7 +9,7 @@ from layouts.components import for_role
 from metrics import service
 
 dash.register_page(__name__, path_template="/measure/<measure_id>", name="Measure",
-                   title="Measure - police performance")
+                   title="Measure - police performance", nav=False)
 
 
 def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to check ids

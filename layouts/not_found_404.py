@@ -4,7 +4,8 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-dash.register_page(__name__, path="/404", name="Page not found", title="Page not found - police performance")
+dash.register_page(__name__, path="/404", name="Page not found", title="Page not found - police performance",
+                   nav=False)
 
 
 def layout(**_query):

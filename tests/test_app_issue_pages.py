@@ -1,6 +1,6 @@
 """What a board member and an analyst see (issues 9 and 10), in a real headless browser: new months
 at the next page load, districts without false alarms, one time frame on the board, words not ids,
-a real 404. Each test saves a screenshot to docs/screenshots/."""
+a real 404. Each test saves a screenshot (see test_app_pages.screenshot_dir)."""
 from __future__ import annotations
 
 import csv

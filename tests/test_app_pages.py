@@ -1,7 +1,10 @@
 """The web app in a real headless browser: every page renders, controls work, no console errors.
-Each test saves a screenshot of its page to docs/screenshots/."""
+Each test saves a screenshot of its page (see screenshot_dir: `make screenshots` refreshes the README's)."""
 from __future__ import annotations
 
+import functools
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 pytestmark = pytest.mark.browser
 
 
@@ -25,9 +27,17 @@ def console_errors(browser):
     return [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 
 
+@functools.cache
+def screenshot_dir() -> Path:
+    """$METRICS_SCREENSHOTS when set (`make screenshots` sets docs/screenshots), else a temporary
+    folder: an ordinary test run leaves the tracked pictures alone."""
+    folder = Path(os.environ.get("METRICS_SCREENSHOTS") or tempfile.mkdtemp(prefix="metrics-screens-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def screenshot(browser, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    browser.save_screenshot(str(screenshot_dir() / f"{name}.png"))
 
 
 def press(browser, element_id):
@@ -96,6 +106,22 @@ def test_as_of_in_the_url_changes_the_scorecard(browser, app_url):
     open_page(browser, app_url + "/?as_of=2006-12&grain=quarter")
     wait_text(browser, "#scorecard-caption", "December 2006")
     assert "October to December 2006" in browser.find_element(By.ID, "scorecard-grid").text
+    assert console_errors(browser) == []
+
+
+def test_the_navigation_lists_the_pages_in_order_and_keeps_the_view(browser, app_url):
+    open_page(browser, app_url + "/areas?as_of=2008-12&grain=quarter&sort=red_count:desc")
+    wait_for(browser, "#areas-grid .ag-row")
+    wait_for(browser, ".main-nav a.nav-link.active[href*='as_of']")
+    # Read every link at once: the links are redrawn when the address changes.
+    links = browser.execute_script("return [...document.querySelectorAll('.main-nav a.nav-link')].map("
+                                   "a => [a.textContent, a.getAttribute('href'), a.classList.contains('active')]);")
+    assert [name for name, _, _ in links] == ["Scorecard", "Areas", "Board review", "Data", "What changed", "Help"]
+    hrefs = {name: href for name, href, _ in links}
+    # The month and period go with you; the areas page's own sort does not, nor to help or the digest.
+    assert hrefs["Board review"] == "/board?as_of=2008-12&grain=quarter"
+    assert hrefs["Help"] == "/help" and hrefs["What changed"] == "/digest"
+    assert [name for name, _, active in links if active] == ["Areas"]
     assert console_errors(browser) == []
 
 

@@ -104,7 +104,7 @@ def test_without_smtp_settings_the_email_is_refused_plainly(loaded, plan_file, d
 
 @pytest.mark.browser
 def test_the_digest_page_says_what_the_latest_load_changed(browser, app_url):
-    from tests.test_app_pages import console_errors, open_page, wait_for
+    from tests.test_app_pages import console_errors, open_page, screenshot, wait_for
     open_page(browser, app_url + "/digest")
     wait_for(browser, "#digest-page")
     text = browser.find_element(By.ID, "digest-page").text
@@ -113,3 +113,4 @@ def test_the_digest_page_says_what_the_latest_load_changed(browser, app_url):
     assert "Actions due in the next 14 days or overdue" in text
     assert "nan" not in text.replace("Financial", "") and "None" not in text.replace("None.", "")
     assert not console_errors(browser)
+    screenshot(browser, "digest")

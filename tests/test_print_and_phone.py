@@ -1,24 +1,21 @@
 """Print and phone: every page prints on A4 landscape with every column heading in the PDF's
 text (Chromium's print-to-PDF, read back with pdftotext); at 390 px the navigation collapses, the
 pickers fold into one "View" control and wide tables scroll inside their frame. Screenshots at 390,
-1280 and 1920 px go to a temporary folder, or to $UX_SCREENSHOTS when set."""
+1280 and 1920 px go to a temporary folder, or to $METRICS_SCREENSHOTS when set."""
 from __future__ import annotations
 
 import base64
-import os
 import re
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.print_page_options import PrintOptions
 
-from tests.test_app_pages import console_errors, open_page, wait_for
+from tests.test_app_pages import console_errors, open_page, screenshot, wait_for
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("UX_SCREENSHOTS") or tempfile.mkdtemp(prefix="ux-screens-"))
 
 # Each page, what shows it is drawn, and headings it must have (so the check cannot pass empty).
 PAGES = [
@@ -102,16 +99,16 @@ def test_on_a_phone_the_navigation_and_the_pickers_fold_away_and_tables_scroll_i
     frame = phone.execute_script("const t = document.getElementById('scorecard-grid').parentElement;"
                                  "return [t.scrollWidth, t.clientWidth, getComputedStyle(t).overflowX];")
     assert frame[0] > frame[1] and frame[2] == "auto"
-    phone.save_screenshot(str(SHOTS / "phone-scorecard.png"))
+    screenshot(phone, "phone-scorecard")
 
     phone.execute_script("arguments[0].click();", toggler)
     wait_for(phone, "#nav-collapse.show")
     assert "Help" in phone.find_element(By.ID, "nav-collapse").text
-    phone.save_screenshot(str(SHOTS / "phone-navigation.png"))
+    screenshot(phone, "phone-navigation")
     phone.execute_script("arguments[0].click();", view)
     wait_for(phone, "#view-collapse.open")
     assert phone.find_element(By.ID, "as-of").is_displayed()
-    phone.save_screenshot(str(SHOTS / "phone-view.png"))
+    screenshot(phone, "phone-view")
     assert not console_errors(phone)
 
 
@@ -126,7 +123,7 @@ def test_pages_at_each_width_fit_the_screen(browser, app_url, width):
             open_page(browser, app_url + path)
             wait_for(browser, ready)
             assert browser.execute_script("return document.documentElement.scrollWidth") <= width + 2, path
-            browser.save_screenshot(str(SHOTS / f"{width}-{path.strip('/').replace('/', '-') or 'scorecard'}.png"))
+            screenshot(browser, f"{width}-{path.strip('/').replace('/', '-') or 'scorecard'}")
         if width == 1920:
             open_page(browser, app_url + "/areas")
             wait_for(browser, "#areas-grid .ag-row")

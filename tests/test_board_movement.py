@@ -1,0 +1,41 @@
+"""board.movement: how a measure moved between two quarters, as the board's Movement column says it."""
+from __future__ import annotations
+
+import pytest
+
+from metrics.board import movement
+
+
+@pytest.mark.parametrize("now,before,expected", [
+    ("green", "amber", "better"), ("green", "red", "better"), ("amber", "red", "better"),
+    ("red", "green", "worse"), ("amber", "green", "worse"), ("green", "green", "unchanged"),
+])
+def test_a_status_on_both_sides_is_judged_by_the_status_alone(now, before, expected):
+    # The actual moving the other way does not matter: the status the board sees changed.
+    assert movement(now, before, 10, 50, "higher") == expected
+
+
+def test_the_same_status_is_unchanged_however_far_the_actual_moved():
+    assert movement("red", "red", 10, 90, "higher") == "unchanged"
+
+
+@pytest.mark.parametrize("direction,now,expected", [
+    ("higher", 110, "better"), ("higher", 90, "worse"), ("lower", 90, "better"), ("lower", 110, "worse"),
+])
+def test_without_a_status_the_actual_is_judged_by_the_good_direction(direction, now, expected):
+    assert movement("no_target", "no_target", now, 100, direction) == expected
+
+
+def test_a_measure_with_no_good_direction_moved_rather_than_got_better_or_worse():
+    assert movement("no_target", "no_target", 120, 100, "neutral") == "moved"
+
+
+def test_a_change_within_the_stable_band_is_unchanged():
+    assert movement("no_target", "no_target", 100.5, 100, "higher") == "unchanged"  # under the default 1%
+    assert movement("no_target", "no_target", 104, 100, "higher", 5, True) == "unchanged"  # the plan's 5%
+    assert movement("no_target", "no_target", 104, 100, "higher", 3, False) == "better"  # 3 units: beyond it
+
+
+def test_a_missing_quarter_or_status_on_one_side_falls_back_to_the_actual():
+    assert movement("green", "no_data", 120, 100, "higher") == "better"
+    assert movement("no_data", "no_data", None, 100, "higher") == "unchanged"  # nothing to compare
