@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test browser postgres screenshots bench clean
+.PHONY: run serve test browser postgres screenshots bench load-test clean
 
 $(VENV)/.installed: requirements.txt
 	@echo "Setting up: installing the Python packages in requirements.txt into $(VENV)"
@@ -17,6 +17,10 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	@$(PY) -m metrics sample --first-run
 	$(PY) app.py
+
+# For a team: gunicorn with gunicorn.conf.py (HOST, PORT, METRICS_WORKERS, METRICS_THREADS; see README).
+serve: $(VENV)/.installed
+	$(PY) -m gunicorn -c gunicorn.conf.py app:server
 
 # Debian's Chromium and its driver for the browser tests, and pdftotext for reading board packs back.
 browser:
@@ -46,6 +50,9 @@ screenshots: $(VENV)/.installed browser
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py --quick
+
+load-test: $(VENV)/.installed
+	$(PY) benchmarks/load_test.py --quick
 
 clean:
 	rm -rf $(VENV) data/performance.duckdb data/performance.duckdb.wal

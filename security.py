@@ -574,7 +574,8 @@ def _headers(response):
 # --- serving safely ---------------------------------------------------------------------------------
 
 def _gunicorn_binds(argv: list[str], environ) -> list[str]:
-    """The addresses gunicorn was told to bind (its default is 127.0.0.1, or 0.0.0.0 when PORT is set)."""
+    """The addresses gunicorn was told to bind: the command line's, else gunicorn.conf.py's, else
+    gunicorn's default (127.0.0.1, or 0.0.0.0 when PORT is set)."""
     args = shlex.split(environ.get("GUNICORN_CMD_ARGS", "")) + list(argv[1:])
     binds = []
     for i, arg in enumerate(args):
@@ -584,7 +585,11 @@ def _gunicorn_binds(argv: list[str], environ) -> list[str]:
             binds.append(arg.split("=", 1)[1])
         elif arg.startswith("-b") and len(arg) > 2:
             binds.append(arg[2:])
-    return binds or (["0.0.0.0"] if environ.get("PORT") else ["127.0.0.1"])
+    if binds:  # the command line (and GUNICORN_CMD_ARGS) win over gunicorn.conf.py, as in gunicorn
+        return binds
+    if environ.get("METRICS_GUNICORN_BIND"):  # set by gunicorn.conf.py from HOST and PORT
+        return environ["METRICS_GUNICORN_BIND"].split(",")
+    return ["0.0.0.0"] if environ.get("PORT") else ["127.0.0.1"]
 
 
 def _bind_host(bind: str) -> str | None:
