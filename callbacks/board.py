@@ -245,7 +245,7 @@ def download_pack(set_progress, _pdf, _html, as_of):
             service.Source.from_environment(), as_of, suffix, on_wait=lambda ahead: set_progress(queue_words(ahead)),
             on_print=lambda: set_progress(f"Printing the board pack ({suffix[1:].upper()})…"))
     except Exception:  # noqa: BLE001  (any failure: logged in full, said in words)
-        log.exception("the board pack (%s, as of %s) could not be printed", suffix, as_of)
+        log.exception("the board pack (%s, as of %s) could not be printed", suffix, month_label(as_of) if as_of else "default")
         return no_update, dbc.Alert(PACK_FAILED, color="danger", className="d-inline-block py-1 px-2 mb-0")
     return dcc.send_bytes(content, name), f"The board pack is ready: {name}."
 
