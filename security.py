@@ -39,9 +39,10 @@ from metrics.users import ROLE_WORDS, ROLES, allows
 
 log = logging.getLogger("metrics.security")
 
-# The callbacks that change the store (or stage a file to load), known by an output only they
-# write, with the role each needs and what it does, in words. Dash runs the callback that the
-# request's `output` names, so gating on it covers whatever else the request says.
+# The callbacks that change the store (or stage a file to load, or print a pack), known by an
+# output only they write, with the role each needs and what it does, in words. Dash runs the
+# callback that the request's `output` names, so gating on it covers whatever else the request
+# says; a background callback's polls name the same output, so they pass the same gate.
 WRITE_OUTPUTS = {
     "measure-commentary-saved": ("analyst", "write commentary"),
     "data-preview": ("analyst", "check figures files for loading"),
@@ -50,6 +51,8 @@ WRITE_OUTPUTS = {
     "action-message": ("secretary", "raise, update or discharge actions"),
     "measure-phase-saved": ("analyst", "record process changes"),
     "board-statement-saved": ("analyst", "write the quarterly statement"),
+    # A read, but one that takes a printer for some seconds: any signed-in person, never anonymous.
+    "board-pack-download": ("viewer", "print the board pack"),
 }
 UPDATE_PATH = "/_dash-update-component"
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico", "/status.css")

@@ -1,6 +1,8 @@
 """Board review callbacks."""
 from __future__ import annotations
 
+import logging
+
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
@@ -13,6 +15,10 @@ from metrics.workflow import WorkflowError
 from metrics.formats import records, uk_date
 from metrics import exports
 from layouts.downloads import file_output, pressed_kind, presses, send_table
+from callbacks import background
+from metrics import pack_job
+
+log = logging.getLogger("metrics.board_pack")
 
 MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
@@ -210,21 +216,38 @@ def change_actions(_raise, _update, _discharge, meeting, text, owner, due, measu
         return (dbc.Alert(f"Not saved: {err}.", color="warning"), *(no_update,) * len(CLEARED))
 
 
+# Said in words: the print runs in the background, so a failure cannot reach the page otherwise.
+PACK_FAILED = ("The board pack could not be printed: the fault is ours, not yours, and it has been logged. "
+               "Please try again; if it goes on, tell the analyst.")
+
+
+def queue_words(ahead: int) -> str:
+    return (f"Preparing the board pack… queued: waiting for {ahead} pack{'s' if ahead != 1 else ''} ahead of yours "
+            f"(at most {pack_job.printers()} print at once).")
+
+
 @callback(
-    Output("board-pack-download", "data"),
+    Output("board-pack-download", "data"), Output("board-pack-status", "children"),
     Input("board-pack-pdf", "n_clicks"), Input("board-pack-html", "n_clicks"), State("as-of", "value"),
-    # The PDF takes some seconds: the buttons say so and cannot be pressed twice meanwhile.
+    background=True, manager=background.manager(), cancel=[Input("board-pack-cancel", "n_clicks")],
+    progress=[Output("board-pack-status", "children")],
+    # The buttons cannot be pressed twice meanwhile; the cancel button shows only while it runs.
     running=[(Output("board-pack-pdf", "disabled"), True, False), (Output("board-pack-html", "disabled"), True, False),
+             (Output("board-pack-cancel", "hidden"), False, True),
              (Output("board-pack-status", "children"), "Preparing the board pack…", "")],
     prevent_initial_call=True,
 )
-def download_pack(_pdf, _html, as_of):
+def download_pack(set_progress, _pdf, _html, as_of):
+    """Print the pack in a background job: queued while others print, then offered as a file."""
     suffix = ".pdf" if ctx.triggered_id == "board-pack-pdf" else ".html"
-    source = service.Source.from_environment()
-    review = service.quarter_review(source, as_of)  # the quarter the page shows
-    name = review.quarter_label.replace("/", "-").replace(" ", "-")
-    content = service.board_pack(source, review.quarter_end, suffix)
-    return dcc.send_bytes(content, f"board-pack-{name}{suffix}")
+    try:
+        name, content = pack_job.print_pack(
+            service.Source.from_environment(), as_of, suffix, on_wait=lambda ahead: set_progress(queue_words(ahead)),
+            on_print=lambda: set_progress(f"Printing the board pack ({suffix[1:].upper()})…"))
+    except Exception:  # noqa: BLE001  (any failure: logged in full, said in words)
+        log.exception("the board pack (%s, as of %s) could not be printed", suffix, month_label(as_of) if as_of else "default")
+        return no_update, dbc.Alert(PACK_FAILED, color="danger", className="d-inline-block py-1 px-2 mb-0")
+    return dcc.send_bytes(content, name), f"The board pack is ready: {name}."
 
 
 # --- the quarterly statement -----------------------------------------------------------------

@@ -37,12 +37,16 @@ def layout(**_query):
     plan = service.plan_for(service.Source.from_environment())
     return html.Div([
         html.H1("Board review", className="page-title", id="board-title"),
-        dbc.Row([dbc.Col([dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
-                          dbc.Button("Download board pack (HTML)", id="board-pack-html", color="secondary", outline=True),
-                          html.Span(id="board-pack-status", className="ms-2 text-muted", role="status"),
-                          dcc.Download(id="board-pack-download")],
-                         md=12, className="d-flex align-items-end")],
-                className="mb-3"),
+        # The pack prints in the background (callbacks/board.py): any signed-in person may print one.
+        dbc.Row([dbc.Col(for_role("viewer", html.Div([
+            dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
+            dbc.Button("Download board pack (HTML)", id="board-pack-html", color="secondary", outline=True),
+            # Shown only while a pack is being prepared (the callback's running state).
+            html.Button("Cancel printing", id="board-pack-cancel", type="button", hidden=True,
+                        className="btn btn-outline-secondary btn-sm ms-2"),
+            html.Span(id="board-pack-status", className="ms-2 text-muted", role="status"),
+            dcc.Download(id="board-pack-download")], className="d-flex align-items-center flex-wrap"),
+            "print the board pack"), md=12)], className="mb-3"),
         html.Div(id="board-summary", className="mb-3", role="status"),
         dcc.Loading(html.Div(id="board-movements", className="table-frame"), delay_show=300),
         download_buttons("board-movements", "the movements"),

@@ -5,6 +5,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 import textwrap
 import threading
 from pathlib import Path
@@ -13,6 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# Background jobs (the board pack's) keep results and the print queue in a folder of this run's
+# own, not the user's cache, where packs printed by another run would queue with these.
+os.environ.setdefault("METRICS_JOB_DIR", tempfile.mkdtemp(prefix="metrics-jobs-"))
 
 from metrics import store  # noqa: E402
 from metrics.plan import load_plan  # noqa: E402
