@@ -363,21 +363,30 @@ class Engine:
         """SPC over each reported series' monthly points up to the as-of month, each point in its
         plan phase (`spc: phases`), seasonal measures adjusted first (`spc: seasonal`)."""
         from metrics.workflow import process_changes  # the changes analysts added in the app
-        cur.register("spc_phase_frame", spc.phase_frame(self.plan, process_changes(cur)))
-        points = """SELECT f.measure_id, f.area, f.month, f.value AS x,
+        phases = spc.phase_frame(self.plan, process_changes(cur))
+        phased = bool((phases["phase"] > 0).any())
+        seasonal_ids = [m.id for m in self.plan.measures if spc.seasonal_of(m)]
+        cur.register("spc_phase_frame", phases)
+        # Each phase runs from its first month to the next phase's: the latest phase begun by the
+        # month (an ASOF join). Without recorded changes, no join: it would cost a pass of its own.
+        phase = ("coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note" if phased else
+                 "0 AS phase, CAST(NULL AS BIGINT) AS phase_from, CAST(NULL AS VARCHAR) AS phase_note")
+        phase_join = ("""ASOF LEFT JOIN (SELECT * FROM spc_phase_frame WHERE phase > 0) ph
+                 ON ph.measure_id = f.measure_id AND f.month >= ph.phase_from""" if phased else "")
+        points = f"""SELECT f.measure_id, f.area, f.month, f.value AS x,
                    (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
-                   m.spc_screen AS screen, coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note,
-                   coalesce(o.seasonal, false) AS seasonal,
+                   m.spc_screen AS screen, {phase},
+                   {"list_contains($seasonal, f.measure_id)" if seasonal_ids else "false"} AS seasonal,
                    m.aggregation = 'sum' OR m.unit = 'count' AS multiplicative
             FROM figures f
             JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
             JOIN plan_measures m ON m.measure_id = f.measure_id
-            LEFT JOIN (SELECT DISTINCT measure_id, seasonal FROM spc_phase_frame) o ON o.measure_id = f.measure_id
-            LEFT JOIN spc_phase_frame ph ON ph.measure_id = f.measure_id AND ph.phase > 0
-                 AND f.month >= ph.phase_from AND (ph.phase_until IS NULL OR f.month < ph.phase_until)
+            {phase_join}
             WHERE f.month <= $as_of AND f.value IS NOT NULL"""
-        spc.build_spc(cur, points, latest_only=latest_only, params={"as_of": as_of},
-                      year_start_month=self.plan.year_start_month)
+        params = {"as_of": as_of, **({"seasonal": seasonal_ids} if seasonal_ids else {})}
+        spc.build_spc(cur, points, latest_only=latest_only, params=params, year_start_month=self.plan.year_start_month,
+                      phased=phased, seasonal=bool(seasonal_ids),
+                      screened=any(m.spc_screen_outliers for m in self.plan.measures))
 
     def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
         cur.register("anchors_frame", anchors)

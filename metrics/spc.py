@@ -90,26 +90,73 @@ RULES = {
 }
 
 
+# --- the latest point alone: what a scorecard needs ---------------------------------------------
+# Each rule's flag on each series' latest point, over `spc_tail`: the last points of the latest
+# point's phase, each with its side of the mean, its side of the 2-sigma lines (`near`) and the
+# series' last `seq`. A GROUP BY of a few points per series, where the rules above order every
+# series several times; tests/test_spc_latest_point.py checks each against its rule above.
+
+def beyond_limits_latest(keys: str) -> str:
+    return f"""SELECT {keys},
+        arg_max(CASE WHEN x > upper_limit THEN 1 WHEN x < lower_limit THEN -1 ELSE 0 END, seq) AS flag
+    FROM spc_tail GROUP BY {keys}"""
+
+
+def run_of_seven_latest(keys: str, length: int = RUN_LENGTH) -> str:
+    # A run ends at the latest point when its last `length` points are all on one side.
+    return f"""SELECT {keys}, CASE WHEN count(side) = {length} AND min(side) = max(side) THEN min(side) ELSE 0 END AS flag
+    FROM spc_tail WHERE seq > last_seq - {length} GROUP BY {keys}"""
+
+
+def trend_of_seven_latest(keys: str, length: int = TREND_LENGTH) -> str:
+    # A trend ends at the latest point when its last `length` points all rise (or all fall): in
+    # their own order, distinct (a tie breaks a trend) and sorted.
+    return f"""SELECT {keys}, CASE WHEN list_unique(xs) < {length} THEN 0 WHEN xs = list_sort(xs) THEN 1
+                                  WHEN xs = list_reverse_sort(xs) THEN -1 ELSE 0 END AS flag
+    FROM (SELECT {keys}, list(x ORDER BY seq) AS xs FROM spc_tail WHERE seq > last_seq - {length} GROUP BY {keys})"""
+
+
+def two_of_three_latest(keys: str) -> str:
+    # With no later point, only the window of three ending at the latest point can flag it.
+    return f"""SELECT {keys},
+        CASE WHEN arg_max(near, seq) = 1 AND count(*) = 3 AND min(side) = 1
+                  AND count(*) FILTER (WHERE near = 1) >= 2 THEN 1
+             WHEN arg_max(near, seq) = -1 AND count(*) = 3 AND max(side) = -1
+                  AND count(*) FILTER (WHERE near = -1) >= 2 THEN -1 ELSE 0 END AS flag
+    FROM spc_tail WHERE seq > last_seq - 3 GROUP BY {keys}"""
+
+
+LATEST_RULES = {
+    "beyond_limits": beyond_limits_latest,
+    "run_of_seven": run_of_seven_latest,
+    "trend_of_seven": trend_of_seven_latest,
+    "two_of_three": two_of_three_latest,
+}
+
+
 # Every rule decides a point's flag from at most this many points ending at it, so the latest
 # point's signals need only each series' last points (plus the limits, from all of them).
 LATEST_POINT_WINDOW = max(RUN_LENGTH, TREND_LENGTH, 3)
 
+_OPTIONAL_COLUMNS = (("phase", "0"), ("seasonal", "false"), ("multiplicative", "true"))
 
-def _input(cur, source: str, keys: str, params: dict | None) -> None:
-    """Table `spc_input`: the points, with a phase (0 when the plan records none) and the
-    seasonal options (off unless given), so one query serves plain, phased and seasonal series.
-    A later phase holding none of the plan's limit-setting months sets its limits from all its
-    points: the baseline describes the process before the change, not after it."""
+
+def _input_sql(cur, source: str, params: dict | None) -> str:
+    """The points with a phase (0 when the plan records none) and the seasonal options (off unless
+    given), so one query serves plain, phased and seasonal series."""
     columns = {d[0] for d in cur.execute(f"SELECT * FROM {source} LIMIT 0", params or {}).description}
-    extra = "".join(f", {default} AS {name}" for name, default in (
-        ("phase", "0"), ("seasonal", "false"), ("multiplicative", "true")) if name not in columns)
-    cur.execute(f"""CREATE OR REPLACE TEMP TABLE spc_input AS
-        SELECT * REPLACE (in_baseline OR (phase > 0 AND NOT bool_or(in_baseline)
-                                          OVER (PARTITION BY {keys}, phase)) AS in_baseline)
-        FROM (SELECT *{extra} FROM {source})""", params or {})
+    extra = "".join(f", {default} AS {name}" for name, default in _OPTIONAL_COLUMNS if name not in columns)
+    return f"SELECT *{extra} FROM {source}"
 
 
-def seasonal_sql(keys: str, year_start_month: int = 4) -> str:
+def _present(cur, input_sql: str, params: dict | None) -> tuple[bool, bool, bool]:
+    """Whether any point has a phase after the first, is seasonal, or is screened."""
+    row = cur.execute(f"""SELECT coalesce(max(phase) > 0, false), coalesce(bool_or(seasonal), false),
+                                 coalesce(bool_or(screen), false) FROM ({input_sql})""", params or {}).fetchone()
+    return bool(row[0]), bool(row[1]), bool(row[2])
+
+
+def seasonal_sql(keys: str, year_start_month: int = 4, source: str = "spc_input") -> str:
     """Each point of a seasonal series with its month-of-year factor and adjusted value.
 
     Classical decomposition (ratio to a centred 12-month moving average): each limit-setting
@@ -121,7 +168,7 @@ def seasonal_sql(keys: str, year_start_month: int = 4) -> str:
     is adjusted: one year's pattern is also that year's noise. `year_start_month` is kept for
     callers that word the years used; the factors do not depend on it."""
     return f"""
-        WITH p AS (SELECT *, month % 12 + 1 AS calendar_month FROM spc_input),
+        WITH p AS (SELECT *, month % 12 + 1 AS calendar_month FROM {source}),
         windowed AS (
             SELECT *, (sum(x) OVER w - (first_value(x) OVER w + last_value(x) OVER w) / 2) / 12 AS centred,
                       count(*) OVER w AS window_points, last_value(month) OVER w - first_value(month) OVER w AS window_span
@@ -152,64 +199,164 @@ def seasonal_sql(keys: str, year_start_month: int = 4) -> str:
         LEFT JOIN factors f USING ({keys}, calendar_month)"""
 
 
+def _unadjusted_sql(source: str) -> str:
+    """Points of series that are not seasonal, with seasonal_sql's columns (CASE ... END: typed
+    as the month, as seasonal_sql's spans are)."""
+    return f"""SELECT * EXCLUDE (x), x AS raw_x, CAST(NULL AS BIGINT) AS season_years,
+                      CASE WHEN false THEN month - 6 END AS season_first,
+                      CASE WHEN false THEN month + 6 END AS season_last,
+                      false AS adjusted, CAST(NULL AS DOUBLE) AS season_factor, x FROM {source}"""
+
+
+def _adjusted_sql(keys: str, seasonal: bool, phased: bool, year_start_month: int) -> str:
+    """The points of `spc_input`, seasonal series adjusted; only seasonal series pay for it. The
+    factors come from the limit-setting months, which in a later phase holding none of them are
+    all its months (as in _limits_sql), so there they need that rule first."""
+    if not seasonal:
+        return _unadjusted_sql("spc_input")
+    baseline = (f"in_baseline OR (phase > 0 AND NOT bool_or(in_baseline) OVER (PARTITION BY {keys}, phase))"
+                if phased else "in_baseline")
+    season_points = f"(SELECT * REPLACE ({baseline} AS in_baseline) FROM spc_input WHERE seasonal)"
+    return f"""{seasonal_sql(keys, year_start_month, season_points)}
+        UNION ALL BY NAME {_unadjusted_sql("(SELECT * FROM spc_input WHERE NOT seasonal)")}"""
+
+
+def _limits_sql(phased_keys: str, screened: bool, tail: int = 0) -> str:
+    """Each phase's point count, mean and mean moving range, from `numbered`. The limits come from
+    the limit-setting months; a later phase holding none of them sets its limits from all its
+    points (`unbased`): the baseline describes the process before the change, not after it.
+    With `tail`, each phase's last `tail` values and months too, latest first."""
+    based = "(p.unbased OR (n.in_baseline AND n.previous_in_baseline))"
+    screening = f""",
+        screened AS (
+            SELECT n.{phased_keys.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
+            FROM numbered n JOIN first_pass p USING ({phased_keys})
+            WHERE p.screen AND {based} AND n.moving_range <= {MOVING_RANGE_LIMIT} * p.unscreened
+            GROUP BY n.{phased_keys.replace(", ", ", n.")})""" if screened else ""
+    chosen = ("CASE WHEN p.screen THEN s.mean_moving_range ELSE p.unscreened END" if screened
+              else "p.unscreened")
+    tails = f", arg_max(x, month, {tail}) AS tail_x, max(month, {tail}) AS tail_months" if tail else ""
+    return f"""
+        first_pass AS (
+            SELECT *, CASE WHEN unbased THEN all_mean ELSE based_mean END AS mean,
+                      CASE WHEN unbased THEN all_moving_range ELSE based_moving_range END AS unscreened
+            FROM (SELECT {phased_keys}, count(*) AS points, bool_or(screen) AS screen,
+                         phase > 0 AND NOT bool_or(in_baseline) AS unbased,
+                         avg(x) FILTER (WHERE in_baseline) AS based_mean, avg(x) AS all_mean,
+                         avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS based_moving_range,
+                         avg(moving_range) AS all_moving_range{tails}
+                  FROM numbered GROUP BY {phased_keys})){screening},
+        limits AS (
+            SELECT p.{phased_keys.replace(", ", ", p.")}, p.points, p.unbased, p.mean,
+                   {chosen} AS mean_moving_range{", p.tail_x, p.tail_months" if tail else ""},
+                   {_lines("p.mean", chosen)}
+            FROM first_pass p {"LEFT JOIN screened s USING (" + phased_keys + ")" if screened else ""})"""
+
+
+def _lines(mean: str, spread: str) -> str:
+    return f"""{mean} + {LIMIT} * {spread} AS upper_limit, {mean} - {LIMIT} * {spread} AS lower_limit,
+               {mean} + {NEAR_LIMIT} * {spread} AS upper_near, {mean} - {NEAR_LIMIT} * {spread} AS lower_near"""
+
+
+def _numbered_sql(keys: str, numbers: bool) -> str:
+    """Each point with its moving range. One ordering of each series serves the numbering and the
+    moving ranges: a phase is a run of consecutive months, so the previous point is in the same
+    phase unless the phase changes."""
+    same_phase = "lag(phase) OVER w = phase"
+    seq = (f"row_number() OVER w AS seq, count(*) OVER (PARTITION BY {keys}) AS series_points,"
+           if numbers else "")
+    return f"""SELECT *, {seq}
+                   CASE WHEN {same_phase} THEN abs(x - lag(x) OVER w) END AS moving_range,
+                   CASE WHEN {same_phase} THEN lag(in_baseline) OVER w END AS previous_in_baseline
+            FROM adjusted WINDOW w AS (PARTITION BY {keys} ORDER BY month)"""
+
+
 def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
-              params: dict | None = None, year_start_month: int = 4) -> None:
+              params: dict | None = None, year_start_month: int = 4, phased: bool | None = None,
+              seasonal: bool | None = None, screened: bool | None = None) -> None:
     """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen, and optionally
     `phase`, `seasonal` and `multiplicative`) make `spc_base` (each point with its phase's limits)
     and `spc_flags` (each point's flags and the rules that fired).
 
     Phases: limits, mean and every rule are worked out within each phase (a recorded process
-    change starts a new one), so no run, trend or moving range crosses a phase boundary; `points`
-    counts the phase's points. Seasonal series are adjusted first (seasonal_sql) and the rules run
-    on the adjusted values; `raw_x` keeps the figure as loaded.
-    Where `screen` is true (the plan's `spc: {screen_outliers: true}`), moving ranges above 3.267
-    mean moving ranges are left out and the mean moving range worked out again, as Nelson advises;
-    otherwise every moving range counts, as the MDC tools do.
-    With `latest_only`, the rules run on each series' last few points only: the flags of the
-    latest point are the same, and the scorecard needs no others."""
+    change starts a new one, so a phase is a run of consecutive months), so no run, trend or
+    moving range crosses a phase boundary; `points` counts the phase's points. Seasonal series are
+    adjusted first (seasonal_sql) and the rules run on the adjusted values; `raw_x` keeps the
+    figure as loaded. Where `screen` is true (the plan's `spc: {screen_outliers: true}`), moving
+    ranges above 3.267 mean moving ranges are left out and the mean moving range worked out again,
+    as Nelson advises; otherwise every moving range counts, as the MDC tools do.
+    With `latest_only` (the scorecard), `spc_base` holds the last few points of each series'
+    latest phase and `spc_flags` its latest point alone, flagged by LATEST_RULES: the same flags,
+    limits and point count, with the columns a status reads (keys, phase, month, seq, x, points,
+    mean, mean_moving_range, the limits and the rules' flags).
+    `phased`, `seasonal` and `screened` say whether any point has a later phase, is seasonal or is
+    screened (found from the points when not given): the work each needs is skipped without them."""
     source = f"({points})" if points.lstrip().upper().startswith("SELECT") else points
-    _input(cur, source, keys, params)
-    phased = f"{keys}, phase"
-    tail = f"WHERE n.seq > n.series_points - {LATEST_POINT_WINDOW}" if latest_only else ""
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE spc_base AS
-        WITH adjusted AS ({seasonal_sql(keys, year_start_month)}),
-        numbered AS (
-            SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY month) AS seq,
-                   count(*) OVER (PARTITION BY {keys}) AS series_points,
-                   abs(x - lag(x) OVER w) AS moving_range, lag(in_baseline) OVER w AS previous_in_baseline
-            FROM adjusted WINDOW w AS (PARTITION BY {phased} ORDER BY month)),
-        first_pass AS (
-            SELECT {phased}, count(*) AS points, bool_or(screen) AS screen,
-                   avg(x) FILTER (WHERE in_baseline) AS mean,
-                   avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS unscreened
-            FROM numbered GROUP BY {phased}),
-        screened AS (
-            SELECT n.{phased.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
-            FROM numbered n JOIN first_pass p USING ({phased})
-            WHERE p.screen AND n.in_baseline AND n.previous_in_baseline
-              AND n.moving_range <= {MOVING_RANGE_LIMIT} * p.unscreened
-            GROUP BY n.{phased.replace(", ", ", n.")}),
-        limits AS (
-            SELECT p.*, CASE WHEN p.screen THEN s.mean_moving_range ELSE p.unscreened END AS mean_moving_range
-            FROM first_pass p LEFT JOIN screened s USING ({phased}))
-        SELECT n.*, l.points, l.mean, l.mean_moving_range,
-               l.mean + {LIMIT} * l.mean_moving_range AS upper_limit,
-               l.mean - {LIMIT} * l.mean_moving_range AS lower_limit,
-               l.mean + {NEAR_LIMIT} * l.mean_moving_range AS upper_near,
-               l.mean - {NEAR_LIMIT} * l.mean_moving_range AS lower_near
-        FROM numbered n JOIN limits l USING ({phased}) {tail}""")
+    input_sql = _input_sql(cur, source, params)
+    if None in (phased, seasonal, screened):
+        found = _present(cur, input_sql, params)
+        phased, seasonal, screened = (given if given is not None else f
+                                      for given, f in zip((phased, seasonal, screened), found))
+    phased_keys = f"{keys}, phase"
+    tail = LATEST_POINT_WINDOW if latest_only else 0
+    steps = f"""WITH spc_input AS ({input_sql}),
+        adjusted AS ({_adjusted_sql(keys, seasonal, phased, year_start_month)}),
+        numbered AS ({_numbered_sql(keys, numbers=not latest_only)}),
+        {_limits_sql(phased_keys, screened, tail)}"""
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE spc_base AS {steps} "
+                f"{_latest_points_sql(keys) if latest_only else _all_points_sql(phased_keys)}", params or {})
+    if latest_only:
+        _flag_latest(cur, keys)
+    else:
+        _flag(cur, phased_keys)
+
+
+def _all_points_sql(phased_keys: str) -> str:
+    return f"""SELECT n.* REPLACE (n.in_baseline OR l.unbased AS in_baseline,
+                           CASE WHEN l.unbased THEN n.previous_in_baseline IS NOT NULL OR NULL
+                                ELSE n.previous_in_baseline END AS previous_in_baseline),
+               l.points, l.mean, l.mean_moving_range, l.upper_limit, l.lower_limit, l.upper_near, l.lower_near
+        FROM numbered n JOIN limits l USING ({phased_keys})"""
+
+
+def _latest_points_sql(keys: str) -> str:
+    """The last points of each series' latest phase (phases follow one another in month order, so
+    the latest is the highest), numbered as in the whole series."""
+    return f"""SELECT {keys}, phase, month, x, series_points - back + 1 AS seq, series_points,
+               points, mean, mean_moving_range, upper_limit, lower_limit, upper_near, lower_near
+        FROM (SELECT l.*, s.series_points, unnest(l.tail_x) AS x, unnest(l.tail_months) AS month,
+                     generate_subscripts(l.tail_x, 1) AS back
+              FROM limits l JOIN (SELECT {keys}, max(phase) AS phase, sum(points) AS series_points
+                                  FROM limits GROUP BY {keys}) s USING ({keys}, phase))"""
+
+
+def _flag(cur, phased_keys: str) -> None:
+    """Table `spc_flags`: each point of `spc_base` with every rule's flag and the rules that fired."""
     joins = " ".join(
-        f"JOIN ({sql(phased)}) {name} USING ({phased}, seq)" for name, sql in RULES.items())
+        f"JOIN ({sql(phased_keys)}) {name} USING ({phased_keys}, seq)" for name, sql in RULES.items())
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE spc_flags AS {_flagged(joins)}")
+
+
+def _flag_latest(cur, keys: str) -> None:
+    """Table `spc_flags` holding each series' latest point alone, flagged by LATEST_RULES."""
+    joins = " ".join(f"JOIN ({sql(keys)}) {name} USING ({keys})" for name, sql in LATEST_RULES.items())
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE spc_flags AS
+        WITH spc_tail AS MATERIALIZED (
+            SELECT b.*, sign(b.x - b.mean) AS side, l.seq AS last_seq,
+                   CASE WHEN b.x > b.upper_near THEN 1 WHEN b.x < b.lower_near THEN -1 ELSE 0 END AS near
+            FROM spc_base b JOIN (SELECT {keys}, phase, seq FROM spc_base WHERE seq = series_points) l
+                 USING ({keys}, phase))
+        {_flagged(joins)} WHERE b.seq = b.series_points""")
+
+
+def _flagged(joins: str) -> str:
     fired = ", ".join(f"CASE WHEN {name}.flag <> 0 THEN '{name}' END" for name in RULES)
     flags = ", ".join(f"{name}.flag" for name in RULES)
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE spc_flags AS
-        SELECT b.*, {", ".join(f"{name}.flag AS {name}" for name in RULES)},
+    return f"""SELECT b.*, {", ".join(f"{name}.flag AS {name}" for name in RULES)},
                greatest({flags}) = 1 AS signal_high,
                least({flags}) = -1 AS signal_low,
                concat_ws(', ', {fired}) AS rules
-        FROM spc_base b {joins}""")
+        FROM spc_base b {joins}"""
 
 
 def variation_sql(direction: str = "m.direction") -> str:
