@@ -457,10 +457,6 @@ class Engine:
         frame["period"] = frame["month"].map(lambda m: month_label(int(m)))
         return frame
 
-    def area_status(self, as_of: int | None = None, grain: str | None = None) -> pd.DataFrame:
-        """Every measure for every area: the areas matrix."""
-        return self.status(as_of, grain, area="all")
-
 
 # Target, tolerance and baseline at the reported grain: sums are pro-rated by months.
 _PRORATE = prorate_sql("m.aggregation", "a.months_expected", "m.native_months", "r.target_kind")

@@ -27,7 +27,6 @@ from metrics.plan import Plan
 from metrics.readers import excel, police_uk
 
 ACCEPTED_VALUES = "accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a"
-LONG_REQUIRED = ("measure_id", "period")
 # Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
 MAX_NOTE_LENGTH = 2000             # characters in a note
 MAX_PROBLEMS_KEPT = 100_000        # problems listed one by one; the kinds summary counts them all

@@ -26,8 +26,6 @@ GRAINS = ("month", "quarter", "ytd", "rolling12", "year")
 TARGET_KINDS = ("level", "change_pct", "change_pp", "comparator", "measure")
 TRAJECTORIES = ("step", "linear")
 AREA_KINDS = ("force", "district", "comparator", "peer")
-# Units whose force-wide level target cannot be applied to a district as it stands.
-ADDITIVE_UNITS = ("count", "currency")
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 # Phase starts outside these years are typing slips (2306-04), not process changes.
 PHASE_YEARS = (1900, 2100)
