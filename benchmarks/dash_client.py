@@ -108,7 +108,7 @@ class App:
             raise DashError(f"{what}: HTTP 200 but not a callback's answer") from None
         # A callback that raised answers 200 with the page's error line (security._callback_error).
         if "app-error" in body.get("sideUpdate", {}) or "response" not in body:
-            raise DashError(f"{what}: the callback failed (the page says something went wrong)")
+            raise DashError(f"{what}: callback failed")  # the page says something went wrong
         return body["response"]
 
     def values(self, path: str, month: int) -> dict:

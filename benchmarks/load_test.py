@@ -51,7 +51,7 @@ def row_name(row: str, workers: int, figures: int) -> str:
             "different": f"{gunicorn}, a different month each request",
             "one process": "one process (python app.py), a different month each request",
             "pdf": f"{gunicorn}, a different month, while 8 board packs (PDF) are made",
-            "loading": f"{gunicorn}, a different month, while the CLI loads {figures / 1e6:.1f}M figures"}[row]
+            "loading": f"{gunicorn}, a different month, while the CLI loads {figures:,} figures"}[row]
 
 
 def bulk_files(figures: int) -> tuple[Path, list[Path]]:
