@@ -2,9 +2,11 @@
 
 Built on flock(2), so it holds across gunicorn workers and the processes they start, and a
 process that dies (cancelled, killed, crashed) lets go of its place at once: the kernel drops
-its locks. Each printer is a slot file, held locked while printing. Each waiter holds a lock on
-a ticket file named by when it joined, so waiters go in the order they came and anyone can see
-how many live waiters are ahead. Local folders only: flock does not reach across NFS machines.
+its locks. Each printer is a file (printer-N) locked by whoever takes it; a second file
+(printing-N) is locked too while it prints, so waiters can count the packs printing without
+mistaking each other's passing look for one. Each waiter holds a lock on a ticket file named by
+when it joined, so waiters go in the order they came and each can count the live waiters ahead.
+Local folders only: flock does not reach across NFS machines.
 """
 from __future__ import annotations
 
@@ -35,12 +37,13 @@ class PrintQueue:
         try:
             while True:
                 free = self._free_printers()  # locked while we look, so no one takes them meanwhile
-                earlier = self._waiting_before(ticket.name)
+                printing = self._printing()  # before the tickets: one moving from a ticket to a
+                earlier = self._waiting_before(ticket.name)  # printer is missed, never counted twice
                 if len(free) > earlier:  # a printer for everyone ahead, and one for us
                     slot, slot_fd = free.pop(0)
                     break
-                ahead = earlier + self.printers - len(free)
                 _close(free)
+                ahead = max(1, earlier + printing)  # someone holds the printer we could not have
                 if on_wait and ahead != said:
                     on_wait(ahead)
                     said = ahead
@@ -49,9 +52,12 @@ class PrintQueue:
             _close(free)  # the other free printers, looked at but not taken
             ticket.unlink(missing_ok=True)  # leaving the queue: printing now, or given up
             os.close(ticket_fd)
+        # Printing, said apart from a waiter's passing look at the printer: only holders lock this.
+        printing_fd = _locked(self.folder / f"printing-{slot}", wait=True)
         try:
             yield slot
         finally:
+            os.close(printing_fd)
             os.close(slot_fd)  # closing drops the lock: the next in line may print
 
     def _join(self) -> tuple[Path, int]:
@@ -71,16 +77,29 @@ class PrintQueue:
 
     def _free_printers(self) -> list[tuple[int, int]]:
         """(number, descriptor) of each printer no one holds, each now locked by us."""
-        free = []
-        for slot in range(self.printers):
-            fd = os.open(self.folder / f"printer-{slot}", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+        locked = [(slot, _locked(self.folder / f"printer-{slot}")) for slot in range(self.printers)]
+        return [(slot, fd) for slot, fd in locked if fd is not None]
+
+    def _printing(self) -> int:
+        """How many packs are printing now."""
+        count = 0
+        for slot in range(self.printers):  # a shared look: lookers never count each other
+            fd = _locked(self.folder / f"printing-{slot}", shared=True)
+            count += fd is None
+            if fd is not None:
                 os.close(fd)
-                continue
-            free.append((slot, fd))
-        return free
+        return count
+
+
+def _locked(path: Path, wait: bool = False, shared: bool = False) -> int | None:
+    """A descriptor of the file, locked by us (close it to let go), or None when another holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _close(held: list[tuple[int, int]]) -> None:

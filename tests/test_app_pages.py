@@ -236,3 +236,49 @@ def test_the_board_pack_downloads_from_the_board_review(browser, app_url, tmp_pa
     page = next(tmp_path.glob("board-pack-*.html")).read_text()
     assert "Performance and delivery board: 2008/09 Q4" in page and "Action log" in page
     assert console_errors(browser) == []
+
+
+def test_the_pdf_board_pack_prints_in_the_background_saying_how_it_goes(browser, app_url, tmp_path):
+    import shutil
+    import subprocess
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext is needed (Debian poppler-utils; make test installs it)")
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    open_page(browser, app_url + "/board")
+    wait_for(browser, "#board-table .board-row")
+    press(browser, "board-pack-pdf")
+    status = browser.find_element(By.ID, "board-pack-status")
+    WebDriverWait(browser, 20).until(lambda b: status.text.startswith(("Preparing the board pack", "Printing the board pack")))
+    # While it prints: the buttons cannot be pressed again and a cancel button shows.
+    assert not browser.find_element(By.ID, "board-pack-pdf").is_enabled()
+    assert not browser.find_element(By.ID, "board-pack-html").is_enabled()
+    assert browser.find_element(By.ID, "board-pack-cancel").is_displayed()
+    WebDriverWait(browser, 240).until(lambda b: [p for p in tmp_path.glob("board-pack-*.pdf")])
+    WebDriverWait(browser, 20).until(lambda b: "ready" in status.text)
+    assert status.text == "The board pack is ready: board-pack-2008-09-Q4.pdf."
+    pdf = tmp_path / "board-pack-2008-09-Q4.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+    assert "2008/09 Q4" in text and "January to March 2009" in text and "Action log" in text
+    assert browser.find_element(By.ID, "board-pack-pdf").is_enabled()
+    assert not browser.find_element(By.ID, "board-pack-cancel").is_displayed()
+    assert console_errors(browser) == []
+
+
+def test_a_pack_cancelled_while_printing_stops_and_the_buttons_come_back(browser, app_url, tmp_path):
+    import psutil
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    open_page(browser, app_url + "/board")
+    wait_for(browser, "#board-table .board-row")
+    press(browser, "board-pack-pdf")
+
+    def printers():
+        return [p for p in psutil.Process().children(recursive=True) if "metrics.pack_job" in " ".join(p.cmdline())]
+    WebDriverWait(browser, 30).until(lambda b: printers())  # the print has begun, in a process of its own
+    press(browser, "board-pack-cancel")
+    WebDriverWait(browser, 20).until(lambda b: browser.find_element(By.ID, "board-pack-pdf").is_enabled())
+    WebDriverWait(browser, 20).until(lambda b: not printers())  # the print was stopped, not left running
+    assert browser.find_element(By.ID, "board-pack-status").text == ""
+    assert not browser.find_element(By.ID, "board-pack-cancel").is_displayed()
+    assert not list(tmp_path.glob("board-pack-*"))
+    assert console_errors(browser) == []
