@@ -6,6 +6,8 @@ Each subcommand parses its arguments, calls the library, prints, and chooses the
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import json
 import math
@@ -263,15 +265,21 @@ def _safe_text(value):
     return value
 
 
-def _csv(frame, plan, raw: bool) -> str:
-    out = frame[STATUS_COLUMNS].copy()
-    if not raw:  # each figure to its measure's precision
-        places = out["measure_id"].map({m.id: precision(m) for m in plan.measures})
-        for column in NUMBER_COLUMNS:
-            out[column] = [round(v, int(p)) if not _missing(v) else v for v, p in zip(out[column], places)]
-    for column in out.columns:
-        out[column] = out[column].map(_safe_text)
-    return out.to_csv(index=False, lineterminator="\n")
+def _csv_rows(rows: list[dict], plan, raw: bool) -> str:
+    """_csv's text, byte for byte, from the engine's plain rows: no pandas to import."""
+    places = {m.id: precision(m) for m in plan.measures}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STATUS_COLUMNS)
+    for row in rows:
+        cells = []
+        for column in STATUS_COLUMNS:
+            value = None if _missing(row[column]) else row[column]
+            if value is not None and column in NUMBER_COLUMNS and not raw:  # to its measure's precision
+                value = round(value, places[row["measure_id"]])
+            cells.append(_safe_text(value))
+        writer.writerow(cells)
+    return out.getvalue()
 
 
 def status_command(args) -> int:
@@ -282,15 +290,16 @@ def status_command(args) -> int:
     try:
         engine = Engine(conn, plan)
         as_of = engine.default_as_of() if as_of is None else as_of
+        if args.format == "csv":  # plain rows: the CSV needs neither the words nor pandas
+            sys.stdout.write(_csv_rows(engine.status_rows(as_of, args.grain, args.area), plan, args.raw))
+            return 0
         frame = engine.status(as_of, args.grain, args.area)
         later = engine.later_figures(as_of) if as_of is not None else []
     except ValueError as err:
         raise UsageError(str(err)) from None
     finally:
         conn.close()
-    if args.format == "csv":
-        sys.stdout.write(_csv(frame, plan, args.raw))
-    elif args.format == "json":
+    if args.format == "json":
         rows = [{k: _clean(v) for k, v in row.items()} for row in frame[STATUS_COLUMNS + JSON_EXTRA_COLUMNS].to_dict("records")]
         json.dump(rows, sys.stdout, indent=2)
         print()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import pandas as pd
+from metrics.lazy import pandas as pd
 
 from metrics import spc, targets, vocabulary
 from metrics.formats import band_words
@@ -107,9 +107,9 @@ def add_words(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return frame
 
 
-def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
-    """The plan as three small tables for DuckDB."""
-    measures = pd.DataFrame([{
+def plan_rows(plan: Plan) -> dict[str, list[dict]]:
+    """The plan as three small tables for DuckDB, each a list of rows in its table's column order."""
+    measures = [{
         "measure_id": m.id, "priority_id": m.priority_id, "objective_id": m.objective_id,
         "title": m.title, "unit": m.unit, "direction": m.direction, "aggregation": m.aggregation,
         "assess_on": m.assess_on, "native_months": months_in_grain(m.assess_on), "scale": m.scale,
@@ -124,32 +124,51 @@ def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
         "spc_last": m.spc_baseline[1] if m.spc_baseline else None,
         "spc_screen": m.spc_screen_outliers,
         "owner": m.owner, "sort_order": m.order,
-    } for m in plan.measures]).astype({
-        "stable_value": "Float64", "stable_is_percent": "boolean", "baseline_first": "Int64",
-        "baseline_last": "Int64", "baseline_value": "Float64", "spc_first": "Int64", "spc_last": "Int64"})
-    target_rows = [{
+    } for m in plan.measures]
+    targets_ = [{
         "measure_id": m.id, "seq": i, "kind": t.kind, "value": t.value, "by_month": t.by,
         "from_month": t.start, "series": t.series, "area": t.area,
         # Per-target trajectory and the `measure` kind's other measure (PLAN branch fields).
         "trajectory": getattr(t, "trajectory", None), "measure": getattr(t, "measure", None),
     } for m in plan.measures for i, t in enumerate(m.targets)]
-    target_frame = pd.DataFrame(target_rows, columns=[
-        "measure_id", "seq", "kind", "value", "by_month", "from_month", "series", "area", "trajectory",
-        "measure"]).astype({
-        "measure_id": object, "seq": "int64", "kind": object, "value": "Float64", "by_month": "int64",
-        "from_month": "Int64", "series": object, "area": object, "trajectory": object, "measure": object})
-    areas = pd.DataFrame([{"area": a.code, "area_name": a.name, "area_kind": a.kind, "area_order": i}
-                          for i, a in enumerate(plan.areas)])
-    return {"plan_measures": measures, "plan_targets": target_frame, "plan_areas": areas}
+    areas = [{"area": a.code, "area_name": a.name, "area_kind": a.kind, "area_order": i}
+             for i, a in enumerate(plan.areas)]
+    return {"plan_measures": measures, "plan_targets": targets_, "plan_areas": areas}
 
 
-def _create_plan_tables(conn, frames: dict, prefix: str) -> None:
-    for name, frame in frames.items():
+def literal(value) -> str:
+    """A Python value as a DuckDB literal. DuckDB's Python binding imports pandas to bind any
+    parameter at all (0.35 s), so the status path writes its few values into the SQL instead."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # text cast: parsed exactly, where 0.1 alone would be a DECIMAL
+        return f"CAST('{value!r}' AS DOUBLE)"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def insert_rows(conn, table: str, rows: list[dict]) -> None:
+    """Rows (dicts with the same keys) into a typed table in one statement: no DataFrame and no
+    bound parameters, so a command that needs neither does not import pandas."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    values = ", ".join("(" + ", ".join(literal(row[c]) for c in columns) + ")" for row in rows)
+    conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}")
+
+
+def _create_plan_tables(conn, tables: dict, prefix: str) -> None:
+    for name, rows in tables.items():
         ddl = PLAN_TABLES[name]
         conn.execute(ddl.replace("CREATE TEMP TABLE ", f"CREATE TABLE {prefix}") if prefix else ddl)
-        conn.register(f"{name}_frame", frame)
-        conn.execute(f"INSERT INTO {prefix}{name} SELECT * FROM {name}_frame")
-        conn.unregister(f"{name}_frame")
+        insert_rows(conn, f"{prefix}{name}", rows)
 
 
 class Engine:
@@ -161,7 +180,7 @@ class Engine:
         # The plan's tables live in an in-memory database attached to the connection, made once
         # and shared by every cursor; each cursor's own steps are its temporary tables.
         # A read-only connection cannot attach one, so there each cursor makes its own copy.
-        self._frames = plan_frames(plan)
+        self._frames = plan_rows(plan)
         self._catalog = f"plan_{id(self):x}"
         try:
             conn.execute(f"ATTACH ':memory:' AS {self._catalog}")
@@ -201,11 +220,11 @@ class Engine:
     def default_as_of(self) -> int | None:
         """The latest month in which at least half of the measures that have figures hold one, so
         two measures loaded early for a new month do not turn the rest to "no data"."""
-        return self.conn.execute("""
-            WITH held AS (SELECT measure_id, month FROM figures WHERE list_contains(?, measure_id)),
+        return self.conn.execute(f"""
+            WITH held AS (SELECT measure_id, month FROM figures WHERE list_contains({literal(list(self.plan.measure_ids))}, measure_id)),
                  per_month AS (SELECT month, count(DISTINCT measure_id) AS n FROM held GROUP BY month)
             SELECT max(month) FROM per_month
-            WHERE 2 * n >= (SELECT count(DISTINCT measure_id) FROM held)""", [self.plan.measure_ids]).fetchone()[0]
+            WHERE 2 * n >= (SELECT count(DISTINCT measure_id) FROM held)""").fetchone()[0]
 
     def later_figures(self, as_of: int) -> list[tuple[int, int]]:
         """(month, number of measures with a figure that month) for months after as_of, oldest first."""
@@ -228,11 +247,10 @@ class Engine:
         elif area == "all":
             where = f"a.area = 'force' OR (a.area_kind = 'district' AND {held})"
         else:
-            where = f"a.area = $area AND (a.area = 'force' OR {held})"
+            where = f"a.area = {literal(area)} AND (a.area = 'force' OR {held})"
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE scope AS
             SELECT m.measure_id, a.area, true AS reported FROM plan_measures m, plan_areas a
-            WHERE ({where}) AND m.measure_id IN (SELECT measure_id FROM anchors)""",
-                    {"area": area} if "$area" in where else {})
+            WHERE ({where}) AND m.measure_id IN (SELECT measure_id FROM anchors)""")
         # Comparator series are needed to resolve comparator targets, though never reported.
         cur.execute("""INSERT INTO scope
             SELECT DISTINCT t.measure_id, t.series, false FROM plan_targets t
@@ -362,11 +380,13 @@ class Engine:
     def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
         """SPC over each reported series' monthly points up to the as-of month, each point in its
         plan phase (`spc: phases`), seasonal measures adjusted first (`spc: seasonal`)."""
-        from metrics.workflow import process_changes  # the changes analysts added in the app
-        phases = spc.phase_frame(self.plan, process_changes(cur))
-        phased = bool((phases["phase"] > 0).any())
+        from metrics.workflow import process_change_rows  # the changes analysts added in the app
+        phases = spc.phase_rows(self.plan, process_change_rows(cur))
+        phased = any(p["phase"] > 0 for p in phases)
         seasonal_ids = [m.id for m in self.plan.measures if spc.seasonal_of(m)]
-        cur.register("spc_phase_frame", phases)
+        cur.execute("""CREATE OR REPLACE TEMP TABLE spc_phase_frame (measure_id VARCHAR, phase BIGINT,
+            phase_from BIGINT, phase_until BIGINT, phase_note VARCHAR, seasonal BOOLEAN)""")
+        insert_rows(cur, "spc_phase_frame", phases)
         # Each phase runs from its first month to the next phase's: the latest phase begun by the
         # month (an ASOF join). Without recorded changes, no join: it would cost a pass of its own.
         phase = ("coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note" if phased else
@@ -376,21 +396,25 @@ class Engine:
         points = f"""SELECT f.measure_id, f.area, f.month, f.value AS x,
                    (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
                    m.spc_screen AS screen, {phase},
-                   {"list_contains($seasonal, f.measure_id)" if seasonal_ids else "false"} AS seasonal,
+                   {f"list_contains({literal(seasonal_ids)}, f.measure_id)" if seasonal_ids else "false"} AS seasonal,
                    m.aggregation = 'sum' OR m.unit = 'count' AS multiplicative
             FROM figures f
             JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
             JOIN plan_measures m ON m.measure_id = f.measure_id
             {phase_join}
-            WHERE f.month <= $as_of AND f.value IS NOT NULL"""
-        params = {"as_of": as_of, **({"seasonal": seasonal_ids} if seasonal_ids else {})}
-        spc.build_spc(cur, points, latest_only=latest_only, params=params, year_start_month=self.plan.year_start_month,
+            WHERE f.month <= {int(as_of)} AND f.value IS NOT NULL"""
+        spc.build_spc(cur, points, latest_only=latest_only, year_start_month=self.plan.year_start_month,
                       phased=phased, seasonal=bool(seasonal_ids),
                       screened=any(m.spc_screen_outliers for m in self.plan.measures))
 
-    def _run(self, cur, anchors: pd.DataFrame, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
-        cur.register("anchors_frame", anchors)
-        cur.execute("CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM anchors_frame")
+    def _run(self, cur, anchors, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
+        if isinstance(anchors, list):  # rows: no pandas needed
+            cur.execute("""CREATE OR REPLACE TEMP TABLE anchors (
+                measure_id VARCHAR, kind VARCHAR, anchor BIGINT, grain VARCHAR)""")
+            insert_rows(cur, "anchors", anchors)
+        else:
+            cur.register("anchors_frame", anchors)
+            cur.execute("CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM anchors_frame")
         self._scope(cur, area)
         self._windows(cur)
         self._actuals(cur)
@@ -399,19 +423,18 @@ class Engine:
         if spc_as_of is not None:
             self._spc(cur, spc_as_of, latest_only)
 
-    def _status_anchors(self, as_of: int, grain: str | None) -> pd.DataFrame:
+    def _status_anchors(self, as_of: int, grain: str | None) -> list[dict]:
         rows = []
         for m in self.plan.measures:
             g = grain or m.assess_on
             rows += [(m.id, "current", as_of, g), (m.id, "previous", previous_anchor(as_of, g), g),
                      (m.id, "year_ago", as_of - 12, g), (m.id, "spc_month", as_of, "month")]
-        return pd.DataFrame(rows, columns=["measure_id", "kind", "anchor", "grain"])
+        return [dict(zip(("measure_id", "kind", "anchor", "grain"), row)) for row in rows]
 
     # --- the scorecard -----------------------------------------------------------------------
 
-    def status(self, as_of: int | None = None, grain: str | None = None, area: str | None = "force") -> pd.DataFrame:
-        """Every measure's status for the as-of month (default: `default_as_of`), at the grain
-        given or, without one, each measure at its own `assess_on` grain."""
+    def _status_result(self, as_of: int | None, grain: str | None, area: str | None, fetch):
+        """The as-of month and STATUS_SQL's result, read by `fetch` before the cursor closes."""
         if grain is not None and grain not in GRAINS:
             raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
         if area not in (None, "all") and area not in self.plan.area_codes:
@@ -424,14 +447,35 @@ class Engine:
         cur = self._cursor()
         try:
             self._run(cur, self._status_anchors(as_of, grain), area, spc_as_of=as_of, latest_only=True)
-            frame = cur.execute(STATUS_SQL, {"as_of": as_of}).df()
+            return as_of, fetch(cur.execute(STATUS_SQL.replace("$as_of", str(int(as_of)))))  # see literal()
         finally:
             cur.close()
+
+    def status(self, as_of: int | None = None, grain: str | None = None, area: str | None = "force") -> pd.DataFrame:
+        """Every measure's status for the as-of month (default: `default_as_of`), at the grain
+        given or, without one, each measure at its own `assess_on` grain."""
+        as_of, frame = self._status_result(as_of, grain, area, lambda result: result.df())
         ysm = self.plan.year_start_month
         frame["period"] = [period_label(as_of, g, ysm) for g in frame["grain"]]
         frame["last_data_period"] = frame["last_month"].map(lambda m: month_label(int(m)) if pd.notna(m) else None)
         frame["as_of"] = month_label(as_of)
         return add_words(frame, self.plan)
+
+    def status_rows(self, as_of: int | None = None, grain: str | None = None,
+                    area: str | None = "force") -> list[dict]:
+        """`status` as plain rows, without pandas and without the words (the CSV has none):
+        STATUS_SQL's columns and `period`, `last_data_period` and `as_of`."""
+        as_of, (names, rows) = self._status_result(
+            as_of, grain, area, lambda result: ([d[0] for d in result.description], result.fetchall()))
+        ysm, as_of_label = self.plan.year_start_month, month_label(as_of)
+        out = []
+        for values in rows:
+            row = dict(zip(names, values))
+            row["period"] = period_label(as_of, row["grain"], ysm)
+            row["last_data_period"] = month_label(row["last_month"]) if row["last_month"] is not None else None
+            row["as_of"] = as_of_label
+            out.append(row)
+        return out
 
     # --- one measure's chart -----------------------------------------------------------------
 

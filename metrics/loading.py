@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
+from metrics.lazy import pandas as pd
 
 from metrics import store
 from metrics.periods import PeriodError, month_index, month_label, month_words, parse_month
@@ -123,8 +123,8 @@ class LoadResult:
     unchanged: int
     dry_run: bool
     load_id: int | None = None
-    changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # revised rows: old -> new
-    by_measure: pd.DataFrame = field(default_factory=pd.DataFrame)  # added, revised, unchanged per measure
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())  # revised rows: old -> new
+    by_measure: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())  # added, revised, unchanged per measure
     report: list[str] = field(default_factory=list)  # plain-words lines for the analyst (police.uk: where crimes went)
 
     def summary(self) -> str:

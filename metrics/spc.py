@@ -20,7 +20,7 @@ seasonally adjusted values (seasonal_sql).
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
+from metrics.lazy import pandas as pd
 
 LIMIT = 2.66                    # 3 / d2 for moving ranges of two points
 MOVING_RANGE_LIMIT = 3.267      # D4: a moving range above this many mean moving ranges is screened
@@ -390,15 +390,14 @@ def seasonal_of(measure) -> bool:
     return bool(getattr(measure, "spc_seasonal", False))
 
 
-def phase_frame(plan, added: pd.DataFrame | None = None) -> pd.DataFrame:
+def phase_rows(plan, added=()) -> list[dict]:
     """One row per measure and phase: phase number (0 before any recorded change), its first month,
     the month the next starts, its note, and the measure's seasonal option. `added` (measure_id,
     month, note) are the changes recorded in the app, merged with the plan's by month; where both
     record the same month, the plan's note stands."""
     extra = {}
-    if added is not None:
-        for r in added.itertuples(index=False):
-            extra.setdefault(r.measure_id, []).append((int(r.month), r.note))
+    for measure_id, month, note in added:
+        extra.setdefault(measure_id, []).append((int(month), note))
     rows = []
     for m in plan.measures:
         changes = {start: note for start, note in extra.get(m.id, [])}
@@ -410,9 +409,15 @@ def phase_frame(plan, added: pd.DataFrame | None = None) -> pd.DataFrame:
             rows.append({"measure_id": m.id, "phase": i, "phase_from": start,
                          "phase_until": starts[i] if i < len(starts) else None, "phase_note": changes[start],
                          "seasonal": seasonal_of(m)})
-    return pd.DataFrame(rows, columns=["measure_id", "phase", "phase_from", "phase_until", "phase_note",
-                                       "seasonal"]).astype({"phase_from": "Int64", "phase_until": "Int64",
-                                                            "phase_note": object})
+    return rows
+
+
+def phase_frame(plan, added: pd.DataFrame | None = None) -> pd.DataFrame:
+    """phase_rows as a DataFrame; `added` a frame of the changes recorded in the app."""
+    changes = [] if added is None else [(r.measure_id, r.month, r.note) for r in added.itertuples(index=False)]
+    return pd.DataFrame(phase_rows(plan, changes), columns=[
+        "measure_id", "phase", "phase_from", "phase_until", "phase_note", "seasonal"]).astype(
+        {"phase_from": "Int64", "phase_until": "Int64", "phase_note": object})
 
 
 # --- one series at a time, for tests and quick checks -------------------------------------------

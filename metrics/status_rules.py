@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 
 # Relative target kinds whose value is already a figure for the period shown: never pro-rated.
 PERIOD_KINDS = ("comparator", "measure")
@@ -73,7 +72,7 @@ def trend_sql(now: str, before: str, direction: str, stable_value: str, stable_i
 
 
 def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return value is None or type(value).__name__ == "NAType" or (isinstance(value, float) and math.isnan(value))
 
 
 def is_stable(now, before, stable_value=None, stable_is_percent=None) -> bool:

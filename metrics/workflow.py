@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
+from metrics.lazy import pandas as pd
 
 from metrics import store
 
@@ -194,8 +194,9 @@ STATEMENTS = """CREATE TABLE IF NOT EXISTS statements (
 
 def _has_table(conn, name: str) -> bool:
     """Whether the store holds the table yet (a read-only store cannot make one)."""
-    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                             [name]).fetchone()[0])
+    # The name is ours, not a person's: written in, as a bound parameter would import pandas.
+    return bool(conn.execute("SELECT count(*) FROM information_schema.tables "
+                             f"WHERE table_name = '{name}'").fetchone()[0])
 
 
 def _month(value) -> int:
@@ -236,6 +237,13 @@ def add_process_change(conn, plan, measure_id: str, month, note: str, added_by: 
         conn.execute("INSERT INTO process_changes VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
                      [measure_id, start, note, added_by.strip()])
     return start
+
+
+def process_change_rows(conn) -> list[tuple]:
+    """(measure_id, month, note) of every process change added in the app, oldest first."""
+    if not _has_table(conn, "process_changes"):
+        return []
+    return conn.execute("SELECT measure_id, month, note FROM process_changes ORDER BY measure_id, month").fetchall()
 
 
 def process_changes(conn, measure_id: str | None = None) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
+from metrics.lazy import pandas as pd
 
 MAX_ROWS = 2_000_000  # the largest sensible monthly file; more is refused
 

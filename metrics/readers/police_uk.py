@@ -9,7 +9,7 @@ border) or with no location counts in the force total only, and the load report 
 """
 from __future__ import annotations
 
-import pandas as pd
+from metrics.lazy import pandas as pd
 
 REQUIRED = ("crime_id", "month", "lsoa_name", "crime_type")
 NAMES_LISTED = 10  # LSOA names and crime types listed in a report line before "and N more"
