@@ -227,10 +227,15 @@ def test_an_action_raised_at_the_board_is_listed_and_can_be_discharged(browser, 
     assert console_errors(browser) == []
 
 
-def test_the_board_pack_downloads_from_the_board_review(browser, app_url, tmp_path):
-    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+def open_board_with_downloads_to(browser, app_url, folder):
+    """The board review, with the browser saving downloads into folder."""
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
     open_page(browser, app_url + "/board")
     wait_for(browser, "#board-table .board-row")
+
+
+def test_the_board_pack_downloads_from_the_board_review(browser, app_url, tmp_path):
+    open_board_with_downloads_to(browser, app_url, tmp_path)
     press(browser, "board-pack-html")
     WebDriverWait(browser, 60).until(lambda b: list(tmp_path.glob("board-pack-*.html")))
     page = next(tmp_path.glob("board-pack-*.html")).read_text()
@@ -243,9 +248,7 @@ def test_the_pdf_board_pack_prints_in_the_background_saying_how_it_goes(browser,
     import subprocess
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext is needed (Debian poppler-utils; make test installs it)")
-    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-    open_page(browser, app_url + "/board")
-    wait_for(browser, "#board-table .board-row")
+    open_board_with_downloads_to(browser, app_url, tmp_path)
     press(browser, "board-pack-pdf")
     status = browser.find_element(By.ID, "board-pack-status")
     WebDriverWait(browser, 20).until(lambda b: status.text.startswith(("Preparing the board pack", "Printing the board pack")))
@@ -267,9 +270,7 @@ def test_the_pdf_board_pack_prints_in_the_background_saying_how_it_goes(browser,
 
 def test_a_pack_cancelled_while_printing_stops_and_the_buttons_come_back(browser, app_url, tmp_path):
     import psutil
-    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-    open_page(browser, app_url + "/board")
-    wait_for(browser, "#board-table .board-row")
+    open_board_with_downloads_to(browser, app_url, tmp_path)
     press(browser, "board-pack-pdf")
 
     def printers():
