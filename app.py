@@ -33,7 +33,7 @@ def status_css():
     return server.response_class(css(), mimetype="text/css")
 
 import callbacks  # noqa: E402,F401  (registers every page's callbacks)
-from metrics import service  # noqa: E402
+from metrics import service, view_builder  # noqa: E402
 import security  # noqa: E402
 
 
@@ -89,9 +89,13 @@ def unknown_pages_answer_404(response):
 
 security.install(app)  # sign-in, the role gate on every change, input checks, safe headers
 
-# Compute the likeliest first views while the server starts, so first visitors wait for nothing.
+# Work out the views ahead of the visitors: every month's, in one background process for all of this
+# machine's app processes (metrics.view_builder), or without it the likeliest first views here.
 if os.environ.get("METRICS_WARM_UP", "1") != "0":
-    threading.Thread(target=service.warm_up, args=(service.Source.from_environment(),), daemon=True).start()
+    if os.environ.get("METRICS_VIEW_BUILDER", "1") != "0":
+        view_builder.keep_running(service.Source.from_environment())
+    else:
+        threading.Thread(target=service.warm_up, args=(service.Source.from_environment(),), daemon=True).start()
 
 if __name__ == "__main__":
     if service.store_problem(service.Source.from_environment()):

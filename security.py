@@ -111,7 +111,7 @@ def _accounts() -> dict[str, users.User]:
     source = service.Source.from_environment()
     cached = _accounts_cache.get(source.db)
     try:
-        key = (service._version(source), int(time.monotonic() // USERS_CACHE_SECONDS))
+        key = (service.store_version(source), int(time.monotonic() // USERS_CACHE_SECONDS))
         if cached and cached[0] == key:
             return cached[1]
         accounts = service.read(source, users.every_user)

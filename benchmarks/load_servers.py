@@ -81,7 +81,9 @@ class Server:
         self.log = folder / f"server-{self.port}.log"
         environment = _environment({"METRICS_DB": store, "HOST": "127.0.0.1", "PORT": str(self.port),
                                     "METRICS_SECRET_KEY": secrets.token_hex(32),
-                                    "METRICS_UPLOAD_DIR": str(folder / "uploads")})
+                                    "METRICS_UPLOAD_DIR": str(folder / "uploads"),
+                                    # each server starts with no views worked out by an earlier row's
+                                    "METRICS_VIEW_DIR": str(folder / f"views-{self.port}")})
         if workers is None:
             command = [PYTHON, "app.py"]
         else:

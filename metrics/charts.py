@@ -13,13 +13,13 @@ MIN_PHASE_POINTS = 12  # as spc.MIN_POINTS: fewer points in a phase and it canno
 SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f"}
 
 
-def _signal_kind(row, direction: str) -> str:
-    if not (row.signal_high or row.signal_low):
+def _signal_kind(high, low, direction: str) -> str:
+    if not (high or low):
         return "common"
     if direction == "neutral":
         return "neutral"
     good_high = direction == "higher"
-    if (row.signal_high and good_high) or (row.signal_low and not good_high):
+    if (high and good_high) or (low and not good_high):
         return "improvement"
     return "concern"
 
@@ -61,13 +61,14 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
         values = [a if not missing(a) else v for a, v in zip(chart["adjusted_value"].tolist(), values)]
         data.append(_line(x, chart["value"].tolist(), "Figures as recorded (before seasonal adjustment)",
                           line={"color": "#b8b8b8", "width": 1, "dash": "dot"}))
-    rows = records(chart)
-    kinds = [_signal_kind(row, measure.direction) for row in rows]
+    # Column lists, not row records: a board draws a chart for every exception.
+    kinds = [_signal_kind(high, low, measure.direction)
+             for high, low in zip(chart["signal_high"].tolist(), chart["signal_low"].tolist())]
     shown = [f"{fmt(v, measure.unit)} seasonally adjusted ({fmt(r, measure.unit)} as recorded)"
              if seasonal and not missing(r) else fmt(v, measure.unit) for v, r in zip(values, chart["value"].tolist())]
-    hover = [f"{p}: {s}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in row.rules.split(', '))}"
-                                                if isinstance(row.rules, str) and row.rules else "<br>Common cause")
-             for p, s, row in zip(x, shown, rows)]
+    hover = [f"{p}: {s}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in rules.split(', '))}"
+                            if isinstance(rules, str) and rules else "<br>Common cause")
+             for p, s, rules in zip(x, shown, chart["rules"].tolist())]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     for kind, label, symbol in (("common", "Common cause", "circle"), ("improvement", "Special cause: improvement", "triangle-up"),
                                 ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square")):
@@ -91,14 +92,20 @@ def chart_phases(chart) -> list[dict]:
     if "phase" not in chart or chart["phase"].isna().all():
         return [{"phase": 0, "first": 0, "last": len(chart) - 1, "note": None, "from": None,
                  "points": chart["points"].max() if "points" in chart else None}]
+    phase_of = chart["phase"].fillna(0)
+    if phase_of.nunique() == 1:  # one phase, the usual case: no grouping needed
+        return [_phase_summary(int(phase_of.iloc[0]), 0, len(chart) - 1, chart)]
     out = []
-    for phase, rows in chart.groupby(chart["phase"].fillna(0), sort=True):
+    for phase, rows in chart.groupby(phase_of, sort=True):
         idx = [chart.index.get_loc(i) for i in rows.index]
-        note = rows["phase_note"].dropna().iloc[0] if rows["phase_note"].notna().any() else None
-        start = rows["phase_from"].dropna().iloc[0] if rows["phase_from"].notna().any() else None
-        out.append({"phase": int(phase), "first": min(idx), "last": max(idx), "note": note, "from": start,
-                    "points": rows["points"].max()})
+        out.append(_phase_summary(int(phase), min(idx), max(idx), rows))
     return out
+
+
+def _phase_summary(phase: int, first: int, last: int, rows) -> dict:
+    note = rows["phase_note"].dropna().iloc[0] if rows["phase_note"].notna().any() else None
+    start = rows["phase_from"].dropna().iloc[0] if rows["phase_from"].notna().any() else None
+    return {"phase": phase, "first": first, "last": last, "note": note, "from": start, "points": rows["points"].max()}
 
 
 def _phase_lines(chart, x) -> list[dict]:

@@ -32,7 +32,19 @@ def fmt(value, unit: str = "") -> str:
 def records(frame) -> list[SimpleNamespace]:
     """A DataFrame's rows as objects with attributes (row.measure_id): much faster than
     DataFrame.itertuples, which matters when a page draws every measure."""
-    return [SimpleNamespace(**row) for row in frame.to_dict("records")]
+    # Column by column: DataFrame.to_dict("records") itself goes row by row through the frame.
+    # As there, a nullable column's missing value (pd.NA) becomes None.
+    columns = [str(c) for c in frame.columns]
+    values = [_python_values(frame.iloc[:, i]) for i in range(len(columns))]
+    return [SimpleNamespace(**dict(zip(columns, row))) for row in zip(*values)]
+
+
+def _python_values(column) -> list:
+    values = column.tolist()
+    na = getattr(column.dtype, "na_value", None)  # pd.NA for nullable types; numpy's have none
+    if type(na).__name__ != "NAType" or not column.hasnans:
+        return values
+    return [None if v is na else v for v in values]
 
 
 # Decimal places a figure of each unit is given to (the CSV, the words): the measure's precision.

@@ -16,6 +16,7 @@ import getpass
 import hashlib
 import io
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -695,11 +696,22 @@ def _write(conn, checked: _Checked, result: LoadResult, loaded_by: str | None) -
         INSERT INTO figures
         SELECT measure_id, area, month, value, numerator, denominator, not_applicable, note, $load_id
         FROM compared WHERE change = 'added'""", {"load_id": load_id})
+    _reached_mid_write()
     conn.execute(
         "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
         [load_id, Path(checked.name).name, checked.content_hash, checked.shape, result.added, result.revised,
          result.unchanged, loaded_by or _who()])
     return load_id
+
+
+def _reached_mid_write() -> None:
+    """For the test that kills a load part-way: with METRICS_MID_WRITE_FILE set, say so through
+    that file once the figures are written but the load not yet logged or committed, and wait
+    there to be killed."""
+    marker = os.environ.get("METRICS_MID_WRITE_FILE")
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(60)
 
 
 def _future_report(conn, now: int, allow_future: bool) -> list[str]:

@@ -8,10 +8,8 @@ about a second of start-up beside a print of several seconds. At most METRICS_PA
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,32 +89,15 @@ def main(argv: list[str]) -> int:
     file name; the store and plan are METRICS_DB's and METRICS_CONFIG's."""
     from metrics import service
     suffix, as_of, folder = argv
-    source = _snapshot(service.Source.from_environment(), Path(folder))
+    os.nice(10)  # background work: the pages people are waiting for come first (Chromium inherits it)
+    # The store is read through this process's own copy of it (metrics.read_model), so a print
+    # never holds the store, and the views already worked out for the pages are read, not redone.
+    source = service.Source.from_environment()
     review = service.quarter_review(source, int(as_of) if as_of else None)  # the quarter the page shows
     name = f"board-pack-{review.quarter_label.replace('/', '-').replace(' ', '-')}{suffix}"
     (Path(folder) / name).write_bytes(service.board_pack(source, review.quarter_end, suffix))
     print(name)
     return 0
-
-
-def _snapshot(source, folder: Path):
-    """The source, reading a copy of the store made in a moment. DuckDB lets one process at a time
-    open a store file, so a print reading the store itself kept every page waiting for its whole
-    length. Opened read-only to copy: no checkpoint, so the web workers' caches stay valid."""
-    from metrics import store
-    path = Path(source.db)
-    if "://" in source.db or not path.is_file():
-        return source  # a database server (several readers at once) or no store yet: read it as it is
-    copy = folder / "snapshot" / path.name
-    copy.parent.mkdir()
-    conn = store.connect(path, read_only=True)  # waits while a load writes; no one writes while we copy
-    try:
-        for part in (path, path.with_name(path.name + ".wal")):
-            if part.is_file():
-                shutil.copyfile(part, copy.with_name(part.name))
-    finally:
-        conn.close()
-    return dataclasses.replace(source, db=str(copy))
 
 
 if __name__ == "__main__":

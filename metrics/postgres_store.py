@@ -154,8 +154,9 @@ class PostgresStore:
                 if "serializ" not in str(error).lower() or time.monotonic() > deadline:
                     raise store.StoreBusy(f"{self.location} is busy with another change; try again shortly") from error
 
-    def copy_into(self, memory, wait_seconds: float = 60.0) -> None:
-        """Copy every table into an in-memory DuckDB connection, from one PostgreSQL snapshot."""
+    def copy_into(self, memory, wait_seconds: float = 60.0, measures=None) -> None:
+        """Copy every table into an in-memory DuckDB connection, from one PostgreSQL snapshot; with
+        `measures`, only those measures' figures and revisions (filtered in PostgreSQL itself)."""
         _load_extension(memory)
         try:
             with _ATTACHING:
@@ -169,7 +170,12 @@ class PostgresStore:
             ).fetchall()}
             memory.execute("BEGIN TRANSACTION")
             for table in TABLES:
-                if table in present:
+                where = store.copy_filter(table, measures)
+                if table in present and where:
+                    query = f"SELECT * FROM public.{table}{where}".replace("'", "''")
+                    memory.execute(f"CREATE TABLE memory.main.{table} AS "
+                                   f"FROM postgres_query('pg_source', '{query}')")
+                elif table in present:
                     memory.execute(f"CREATE TABLE memory.main.{table} AS FROM pg_source.public.{table}")
             memory.execute("COMMIT")
         finally:

@@ -1,6 +1,7 @@
 """Each app process's own copy of the store, which pages compute from: reads never wait for a writer.
 
-The copy is an in-memory DuckDB holding every table of the store. Before each read the store's data
+The copy is an in-memory DuckDB holding every table of the store; of figures and revisions, only
+the plan's measures' (the app shows no others, and a store may hold other plans'). Before each read the store's data
 version is looked at (a file's modification time, or PostgreSQL's one-row version table: no lock
 either way). When it has changed, a new copy is made and swapped in; readers already running finish
 on the copy they started with. If the store is busy (a load is writing), the old copy keeps
@@ -25,13 +26,33 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Copy:
-    version: object
+    version: object       # the store's version when the copy was made
     database: duckdb.DuckDBPyConnection
+    content: tuple        # what the views are worked out from, see CONTENT_SQL
+
+
+# The views (status, charts, the board review) are worked out from the plan's figures and the
+# process changes recorded: their counts, latest load and a hash. Two copies with the same
+# content give the same views, whichever process made them, and a load of other measures' figures
+# (or a comment) leaves it as it was. Loads only ever add load numbers, so a load that touches any
+# of these figures raises the latest.
+CONTENT_SQL = """SELECT (SELECT count(*) FROM figures), (SELECT max(load_id) FROM figures),
+    (SELECT count(*) FROM revisions), (SELECT max(superseded_by) FROM revisions),
+    (SELECT count(*) FROM process_changes), (SELECT bit_xor(hash(p)) FROM process_changes p)"""
+
+
+def _content(database) -> tuple:
+    present = {t for (t,) in database.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not {"figures", "revisions", "process_changes"} <= present:  # a store from before these tables
+        return (database.execute("SELECT count(*), max(load_id) FROM figures").fetchone()
+                if "figures" in present else ())
+    return database.execute(CONTENT_SQL).fetchone()
 
 
 class ReadModel:
-    def __init__(self, store):
+    def __init__(self, store, measures: tuple | None = None):
         self.store = store
+        self.measures = measures  # only these measures' figures are copied (None: all)
         self._copy: Copy | None = None
         self._refreshing = threading.Lock()
         self._busy_until = 0.0  # after finding the store busy, serve the old copy until then
@@ -40,8 +61,8 @@ class ReadModel:
         version = self.store.version()  # read first: a write landing during the copy is seen next time
         memory = duckdb.connect()
         memory.execute("SET enable_progress_bar = false")
-        self.store.copy_into(memory, wait_seconds)
-        return Copy(version, memory)
+        self.store.copy_into(memory, wait_seconds, self.measures)
+        return Copy(version, memory, _content(memory))
 
     def current(self) -> Copy:
         """The newest copy, made afresh if the store has changed since the last one."""
@@ -72,6 +93,10 @@ class ReadModel:
     def version(self):
         return self.current().version
 
+    @property
+    def content(self) -> tuple:
+        return self.current().content
+
     @contextlib.contextmanager
     def connection(self):
         """A cursor on the newest copy: its own DuckDB connection, safe to use from this thread."""
@@ -82,20 +107,22 @@ class ReadModel:
             cursor.close()
 
 
-_MODELS: "OrderedDict[str, ReadModel]" = OrderedDict()
+_MODELS: "OrderedDict[tuple, ReadModel]" = OrderedDict()
 _MODELS_LOCK = threading.Lock()
 MAX_MODELS = 4  # a process serves one store; tests and tools may visit many
 
 
-def for_store(location: str) -> ReadModel:
-    """One read model per store per process (the least recently used dropped beyond a few)."""
+def for_store(location: str, measures: tuple | None = None) -> ReadModel:
+    """One read model per store (and plan's measures) per process, the least recently used
+    dropped beyond a few."""
+    key = (location, measures)
     with _MODELS_LOCK:
-        if location not in _MODELS:
-            _MODELS[location] = ReadModel(stores.open_store(location))
+        if key not in _MODELS:
+            _MODELS[key] = ReadModel(stores.open_store(location), measures)
             while len(_MODELS) > MAX_MODELS:
                 _MODELS.popitem(last=False)
-        _MODELS.move_to_end(location)
-        return _MODELS[location]
+        _MODELS.move_to_end(key)
+        return _MODELS[key]
 
 
 def forget() -> None:

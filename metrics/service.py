@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import read_model, store
+from metrics import read_model, store, view_cache
 from metrics.engine import Engine
 from metrics.periods import month_label
 from metrics.plan import Plan, load_plan
@@ -53,15 +53,27 @@ def plan_for(source: Source) -> Plan:
     return _plan(source, _files_version(source.config))
 
 
+def _model(source: Source):
+    """This process's copy of the store, holding the plan's measures' figures."""
+    return read_model.for_store(source.db, tuple(plan_for(source).measure_ids))
+
+
 def _version(source: Source) -> tuple:
-    """Changes whenever a write lands, from this process or any other (the CLI, another worker, another
-    server), or a plan file is edited."""
-    return (read_model.for_store(source.db).version,) + _files_version(source.config)
+    """What the views are worked out from: the plan's files, and the copy's figures for the plan's
+    measures and process changes (read_model.CONTENT_SQL). It changes when a write touching them
+    lands, from this process or any other (the CLI, another worker, another server); it stays
+    when a load brings only other measures' figures, so views stay worked out (metrics.view_cache)."""
+    return (_model(source).content,) + _files_version(source.config)
+
+
+def store_version(source: Source):
+    """Changes whenever any write lands (read without copying the store)."""
+    return _model(source).store.version()
 
 
 def read(source: Source, work):
     """work(conn) on this process's copy of the store: never waits for a writer."""
-    with read_model.for_store(source.db).connection() as conn:
+    with _model(source).connection() as conn:
         return work(conn)
 
 
@@ -74,7 +86,7 @@ def _write(source: Source, work):
 def store_problem(source: Source) -> str | None:
     """Why the app cannot show the store, in one sentence naming it; None when it can."""
     try:
-        read_model.for_store(source.db).current()
+        _model(source).current()
     except store.StoreError as error:
         return str(error)
     return None
@@ -85,17 +97,17 @@ def _engine_call(source: Source, method: str, *args):
     return read(source, lambda conn: getattr(Engine(conn, plan), method)(*args))
 
 
-@functools.lru_cache(maxsize=64)
+@view_cache.cached(maxsize=64)
 def _status(source, version, as_of, grain, area):
     return _engine_call(source, "status", as_of, grain, area)
 
 
-@functools.lru_cache(maxsize=64)
+@view_cache.cached(maxsize=64)
 def _chart(source, version, measure_id, as_of, area):
     return _engine_call(source, "chart", measure_id, as_of, area)
 
 
-@functools.lru_cache(maxsize=16)
+@view_cache.cached(maxsize=16)
 def _months(source, version):
     return _engine_call(source, "months")
 
@@ -136,7 +148,7 @@ def held_for_force_only(source: Source, frame: pd.DataFrame, area: str) -> list:
     return [m for m in plan_for(source).measures if m.id not in shown]
 
 
-@functools.lru_cache(maxsize=32)
+@view_cache.cached(maxsize=32)
 def _engine_answer(source, version, method, *args):
     return _engine_call(source, method, *args)
 
@@ -173,8 +185,11 @@ def chart(source: Source, measure_id: str | None, as_of: int | None, area: str |
 
 
 def clear_cache() -> None:
-    for cached in (_plan, _status, _chart, _months, _recent, _engine_answer):
+    """Forget every view worked out, here and in the views shared on disk."""
+    for cached in (_plan, _status, _chart, _months, _recent, _engine_answer, _projections, _peers,
+                   _quarter_review):
         cached.cache_clear()
+    view_cache.clear_all()
 
 
 def warm_up(source: Source) -> None:
@@ -195,6 +210,11 @@ def warm_up(source: Source) -> None:
 def quarter_review(source: Source, as_of: int | None, area: str = "force"):
     """The board's review of the latest financial quarter ending on or before as_of: the one
     metrics.board.quarter_review the board pack uses too, fed from this cache."""
+    return _quarter_review(source, _version(source), as_of, area)
+
+
+@view_cache.cached(maxsize=32)
+def _quarter_review(source, version, as_of, area):
     from metrics import board
     held = months(source)
     plan = plan_for(source)
@@ -318,7 +338,7 @@ def board_pack(source: Source, as_of: int | None, suffix: str) -> bytes:
 
 # --- SPC beyond the limits: projections, peers, process changes, the statement ------------------
 
-@functools.lru_cache(maxsize=32)
+@view_cache.cached(maxsize=32)
 def _projections(source, version, as_of, area):
     from metrics import projection
     plan = plan_for(source)
@@ -331,7 +351,7 @@ def projections(source: Source, as_of: int | None, area: str = "force") -> pd.Da
     return _projections(source, _version(source), as_of, area or "force")
 
 
-@functools.lru_cache(maxsize=32)
+@view_cache.cached(maxsize=32)
 def _peers(source, version, measure_id, as_of):
     from metrics import peers
     plan = plan_for(source)

@@ -325,13 +325,30 @@ class FileStore:
                 conn.close()
                 self._new_token()
 
-    def copy_into(self, memory, wait_seconds: float = 60.0) -> None:
-        """Copy every table into an in-memory DuckDB connection (for metrics.read_model)."""
+    def copy_into(self, memory, wait_seconds: float = 60.0, measures=None) -> None:
+        """Copy every table into an in-memory DuckDB connection (for metrics.read_model); with
+        `measures`, only those measures' figures and revisions."""
         import tempfile
         with tempfile.TemporaryDirectory(prefix="metrics-copy-") as folder:
             with self.reading(wait_seconds=wait_seconds) as conn:
-                conn.execute(f"EXPORT DATABASE '{folder}' (FORMAT parquet)")
-            memory.execute(f"IMPORT DATABASE '{folder}'")
+                tables = [t for (t,) in conn.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                    "AND schema_name = 'main'").fetchall()]
+                for table in tables:  # parquet keeps every column's type
+                    conn.execute(f"COPY (SELECT * FROM {table}{copy_filter(table, measures)}) "
+                                 f"TO '{folder}/{table}.parquet' (FORMAT parquet)")
+            memory.execute("BEGIN TRANSACTION")
+            for table in tables:
+                memory.execute(f"CREATE TABLE {table} AS FROM read_parquet('{folder}/{table}.parquet')")
+            memory.execute("COMMIT")
+
+
+def copy_filter(table: str, measures) -> str:
+    """The WHERE clause copying only some measures' figures and revisions (all rows of the rest)."""
+    if measures is None or table not in ("figures", "revisions"):
+        return ""
+    listed = ", ".join("'" + m.replace("'", "''") + "'" for m in measures)
+    return f" WHERE measure_id IN ({listed})" if listed else " WHERE false"
 
 
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}

@@ -18,6 +18,10 @@ sys.path.insert(0, str(ROOT))
 # Background jobs (the board pack's) keep results and the print queue in a folder of this run's
 # own, not the user's cache, where packs printed by another run would queue with these.
 os.environ.setdefault("METRICS_JOB_DIR", tempfile.mkdtemp(prefix="metrics-jobs-"))
+# Views shared between processes go to this run's own folder too; the background builder of every
+# month's views is started only by the tests about it (each app started here would start its own).
+os.environ.setdefault("METRICS_VIEW_DIR", tempfile.mkdtemp(prefix="metrics-views-"))
+os.environ.setdefault("METRICS_VIEW_BUILDER", "0")
 
 from metrics import store  # noqa: E402
 from metrics.plan import load_plan  # noqa: E402
