@@ -8,7 +8,10 @@ need Dash's CeleryManager instead: see docs/serving.md.
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import secrets
+import sys
 
 import diskcache
 from dash import DiskcacheManager
@@ -30,3 +33,34 @@ class EachRequestItsOwnJob(DiskcacheManager):
 @functools.lru_cache(maxsize=1)
 def manager() -> DiskcacheManager:
     return EachRequestItsOwnJob(diskcache.Cache(str(job_folder() / "dash"), size_limit=CACHE_BYTES))
+
+
+def _own_streams_after_fork() -> None:
+    """In a forked job: give it standard streams and log streams of its own. Another thread of the
+    worker (a request being logged) may hold a stream's lock at the moment of the fork; the job's
+    copy of that lock is then never released, and its first log line or exit flush waits forever."""
+    fresh = {}
+    for name in ("stdout", "stderr"):
+        old = getattr(sys, name, None)
+        try:
+            fresh[id(old)] = os.fdopen(os.dup(old.fileno()), "w", buffering=1, encoding="utf-8",
+                                       errors="backslashreplace")
+        except (AttributeError, OSError, ValueError):  # no real file behind it
+            continue
+        setattr(sys, name, fresh[id(old)])
+    loggers = [logging.getLogger()] + [logger for logger in logging.Logger.manager.loggerDict.values()
+                                       if isinstance(logger, logging.Logger)]
+    for handler in {h for logger in loggers for h in logger.handlers}:
+        stream = getattr(handler, "stream", None)
+        if not isinstance(handler, logging.StreamHandler) or stream is None:
+            continue
+        try:
+            handler.stream = fresh.get(id(stream)) or os.fdopen(
+                os.dup(stream.fileno()), "a" if isinstance(handler, logging.FileHandler) else "w", buffering=1,
+                encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, OSError, ValueError):
+            continue
+
+
+os.register_at_fork(after_in_child=_own_streams_after_fork)
+

@@ -5,6 +5,9 @@ print. Driven over HTTP as the page drives it (start, then poll with the job's h
 from __future__ import annotations
 
 import base64
+import os
+import signal
+import sys
 import logging
 import threading
 import time
@@ -136,3 +139,39 @@ def test_only_people_signed_in_may_print_a_pack(sample_app, monkeypatch):
     assert answer.status_code == 401
     assert answer.json()["message"] == ("Sign in to print the board pack: only a viewer, analyst, secretary "
                                         "or admin may.")
+
+
+def test_a_forked_job_logs_and_ends_though_a_worker_thread_was_writing_a_log_line():
+    # A background job is forked from a web worker whose other threads log requests. If one held a
+    # stream's lock at the fork, the job's first log line used to wait for it forever.
+    import callbacks.background  # noqa: F401  (gives forked children streams of their own)
+    reader, writer = os.pipe()
+    stream = os.fdopen(writer, "w", buffering=1)
+    logger = logging.getLogger("metrics.fork_test")
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        # A long write into a pipe nobody reads yet: it blocks, holding the stream's lock.
+        threading.Thread(target=lambda: stream.write("x" * 200_000 + "\n"), daemon=True).start()
+        time.sleep(0.3)
+        child = os.fork()
+        if child == 0:  # the job
+            try:
+                logger.warning("the job's log line")
+                sys.stdout.flush()
+            finally:
+                os._exit(0)
+        threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(reader, 65536), b"")], daemon=True).start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(child, os.WNOHANG)
+            if done:
+                assert os.waitstatus_to_exitcode(status) == 0
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            raise AssertionError("the forked job hung on a stream lock held at the fork")
+    finally:
+        logger.removeHandler(handler)
