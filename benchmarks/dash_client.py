@@ -7,6 +7,7 @@ payload is what the page sends, not a copy that drifts from it.
 from __future__ import annotations
 
 import re
+import time
 
 import requests
 
@@ -111,6 +112,33 @@ class App:
             raise DashError(f"{what}: callback failed")  # the page says something went wrong
         return body["response"]
 
+    def background(self, session, body: dict, what: str, timeout: float = 300, poll_seconds: float = 0.5):
+        """A background callback (the pack): posted once, answered at once with its job, then polled
+        as the page polls it until the result comes back; the result, or DashError."""
+        started = session.post(f"{self.url}{UPDATE}", json=body, timeout=30)
+        if started.status_code != 200:
+            raise DashError(f"{what}: HTTP {started.status_code}")
+        handles = started.json()
+        if "response" in handles:
+            return handles["response"]
+        if "cacheKey" not in handles or "job" not in handles:
+            raise DashError(f"{what}: callback failed")
+        polled = {**body, "inputs": [{**i, "value": None} for i in body["inputs"]],
+                  "state": [{**s, "value": None} for s in body.get("state", [])]}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(poll_seconds)
+            answer = session.post(f"{self.url}{UPDATE}", json=polled, timeout=30,
+                                  params={"cacheKey": handles["cacheKey"], "job": handles["job"]})
+            if answer.status_code != 200:
+                raise DashError(f"{what}: HTTP {answer.status_code} while waiting")
+            data = answer.json()
+            if "app-error" in data.get("sideUpdate", {}):
+                raise DashError(f"{what}: callback failed")
+            if "response" in data:
+                return data["response"]
+        raise DashError(f"{what}: no answer within {timeout:.0f} s")
+
     def values(self, path: str, month: int) -> dict:
         """Every control's value on a page (the header's and the page's own), at an as-of month."""
         values = {f"{cid}.value": props.get("value") for cid, props in {**self.header, **self.pages[path]}.items()}
@@ -129,7 +157,7 @@ class App:
         import base64
         values = {**self.values("/board", month), "board-pack-pdf.n_clicks": 1}
         body = self.payload(PACK_CALLBACK, values, changed=["board-pack-pdf.n_clicks"])
-        answer = self.post(session, body, f"the board pack at month {month}", timeout=300)
+        answer = self.background(session, body, f"the board pack at month {month}", timeout=300)
         content = base64.b64decode(answer["board-pack-download"]["data"]["content"])
         if not content.startswith(b"%PDF"):
             raise DashError(f"the board pack at month {month}: the download is not a PDF")
