@@ -17,7 +17,7 @@ import pandas as pd
 from metrics import read_model, store, view_cache
 from metrics.engine import Engine
 from metrics.periods import month_label
-from metrics.plan import Plan, load_plan
+from metrics.plan import Plan, PlanError, load_plan
 from metrics.workspace import DEFAULT_CONFIG, ROOT
 
 
@@ -54,8 +54,13 @@ def plan_for(source: Source) -> Plan:
 
 
 def _model(source: Source):
-    """This process's copy of the store, holding the plan's measures' figures."""
-    return read_model.for_store(source.db, tuple(plan_for(source).measure_ids))
+    """This process's copy of the store, holding the plan's measures' figures (every measure's
+    while the plan cannot be read: sign-in and the page saying what is wrong still need the store)."""
+    try:
+        measures = tuple(plan_for(source).measure_ids)
+    except PlanError:
+        measures = None
+    return read_model.for_store(source.db, measures)
 
 
 def _version(source: Source) -> tuple:
