@@ -205,10 +205,15 @@ def warm_up(source: Source) -> None:
     held = months(source)
     if not held:
         return
-    latest = default_as_of(source)
-    status(source, latest, None, "all")
-    chart(source, None, latest, "force")
-    review = quarter_review(source, latest)
+    views_for_month(source, default_as_of(source))
+
+
+def views_for_month(source: Source, month: int) -> None:
+    """Work out what the scorecard, a measure's page and the board review ask for at this month."""
+    status(source, month, None, "all")
+    projections(source, month, "force")
+    chart(source, None, month, "force")
+    review = quarter_review(source, month)
     chart(source, None, review.quarter_end, "force")
 
 

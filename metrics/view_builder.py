@@ -31,15 +31,6 @@ CHECK_SECONDS = 1.0      # how often an idle builder looks for a new data versio
 KEEPER_SECONDS = 5.0     # how often an app process checks that a builder is running
 
 
-def views_for_month(source: service.Source, month: int) -> None:
-    """What the scorecard, a measure's page and the board review ask for at this month."""
-    service.status(source, month, None, "all")
-    service.projections(source, month, "force")
-    service.chart(source, None, month, "force")
-    review = service.quarter_review(source, month)
-    service.chart(source, None, review.quarter_end, "force")
-
-
 def months_in_order(source: service.Source) -> list[int]:
     """The default month first (where pages open), then the latest month back to the earliest."""
     held = service.months(source)
@@ -54,7 +45,7 @@ def build(source: service.Source, wanted=lambda: True) -> tuple | None:
     for month in months_in_order(source):
         if not wanted() or service._version(source) != version:
             return None
-        views_for_month(source, month)
+        service.views_for_month(source, month)
     return version
 
 

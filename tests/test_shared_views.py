@@ -132,7 +132,7 @@ def test_the_builder_stops_when_a_write_lands_midway(source, small_plan, tmp_pat
         if len(done) == 2:  # a load lands while the builder is at its second month
             load_figures(store.open_store(source.db), small_plan,
                          figures_file(tmp_path, monthly("domestic_abuse", "2009-06", [1]), "new.csv"))
-    monkeypatch.setattr(view_builder, "views_for_month", one_month)
+    monkeypatch.setattr(service, "views_for_month", one_month)
     assert view_builder.build(source) is None
     assert len(done) == 2
     assert done[0] == service.default_as_of(source), "the default month comes first"
