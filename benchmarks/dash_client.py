@@ -157,7 +157,7 @@ class App:
         import base64
         values = {**self.values("/board", month), "board-pack-pdf.n_clicks": 1}
         body = self.payload(PACK_CALLBACK, values, changed=["board-pack-pdf.n_clicks"])
-        answer = self.background(session, body, f"the board pack at month {month}", timeout=300)
+        answer = self.background(session, body, f"the board pack at month {month}", timeout=600)
         content = base64.b64decode(answer["board-pack-download"]["data"]["content"])
         if not content.startswith(b"%PDF"):
             raise DashError(f"the board pack at month {month}: the download is not a PDF")

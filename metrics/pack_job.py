@@ -8,6 +8,10 @@ about a second of start-up beside a print of several seconds. At most METRICS_PA
 """
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
 import logging
 import os
 import subprocess
@@ -17,11 +21,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from metrics import priority
 from metrics.print_queue import PrintQueue
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PRINTERS = 2
 PRINT_SECONDS = 600  # a pack that takes longer than this has hung
+PRINTED_BEFORE = "printed before"  # the print process says so when it hands over a pack printed before
 
 log = logging.getLogger("metrics.pack_job")
 
@@ -56,21 +62,76 @@ def printers() -> int:
 
 def print_pack(source, as_of: int | None, suffix: str, on_wait: Callable[[int], None] | None = None,
                on_print: Callable[[], None] | None = None) -> tuple[str, bytes]:
-    """(file name, bytes) of the board pack for the quarter `as_of` falls in, as .pdf or .html,
-    printed when a printer is free. on_wait(ahead) says how many packs are ahead while queued;
-    on_print() is called when printing starts."""
-    queue, asked = PrintQueue(job_folder() / "print-queue", printers()), time.monotonic()
-    with queue.turn(on_wait) as printer, tempfile.TemporaryDirectory(dir=job_folder()) as folder:
-        started = time.monotonic()
-        log.info("board pack %s: printing on printer %d after %.1f s in the queue", suffix, printer, started - asked)
-        if on_print:
-            on_print()
-        name, content = _print_in_fresh_process(source, as_of, suffix, Path(folder))
-        log.info("board pack %s: printed %s in %.1f s", suffix, name, time.monotonic() - started)
-        return name, content
+    """The pack as (file name, bytes), printed in a fresh process (so a request worker never
+    prints) when a printer is free. on_wait(ahead) says how many packs are ahead while queued;
+    on_print() is called when printing starts. The same pack asked for while it prints waits for
+    it, and is then handed the one printed (see _printed_before)."""
+    with _one_at_a_time((source, as_of, suffix), on_wait):
+        queue, asked = PrintQueue(job_folder() / "print-queue", printers()), time.monotonic()
+        with queue.turn(on_wait) as printer, tempfile.TemporaryDirectory(dir=job_folder()) as folder:
+            started = time.monotonic()
+            log.info("board pack %s: printing on printer %d after %.1f s in the queue", suffix, printer, started - asked)
+            if on_print:
+                on_print()
+            name, content, before = _print_in_fresh_process(source, as_of, suffix, Path(folder))
+            log.info("board pack %s: %s %s in %.1f s", suffix, "handed the one printed before," if before else "printed",
+                     name, time.monotonic() - started)
+            return name, content
 
 
-def _print_in_fresh_process(source, as_of, suffix, folder: Path) -> tuple[str, bytes]:
+def _printed_folder() -> Path:
+    folder = job_folder() / "printed"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def _one_at_a_time(asked, on_wait):
+    """Held while a pack is printed: a second request for the same pack waits for the first (this
+    runs in a forked job, where DuckDB must not be used, so the store's version is not known yet)."""
+    key = hashlib.sha256(repr(asked).encode()).hexdigest()[:32]
+    with open(_printed_folder() / f"{key}.lock", "a") as held:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait(1)
+            fcntl.flock(held, fcntl.LOCK_EX)
+        yield
+
+
+# A board's members ask for the same pack within minutes of each other: it is printed once and
+# handed to each. A pack is the same while the store (figures, comments, actions), the plan, the
+# month asked for and the day it says it was produced are.
+def _printed_key(source, as_of, suffix) -> str:
+    from metrics import service, store
+    stamp = (source, store.open_store(source.db).version(), service.plan_files_version(source), as_of, suffix,
+             dt.date.today().isoformat())
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:32]
+
+
+def _printed_before(key: str) -> tuple[str, bytes] | None:
+    found = sorted(_printed_folder().glob(f"{key}.*.pack"))
+    if not found:
+        return None
+    return found[-1].name.split(".", 1)[1].removesuffix(".pack"), found[-1].read_bytes()
+
+
+def _keep_printed(key: str, name: str, content: bytes) -> None:
+    """Keep this pack, and of the others only those printed in the last hour."""
+    folder = _printed_folder()
+    temporary = folder / f".{key}.tmp"
+    temporary.write_bytes(content)
+    os.replace(temporary, folder / f"{key}.{name}.pack")
+    stale = time.time() - 3600
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
+                old.unlink()
+
+
+def _print_in_fresh_process(source, as_of, suffix, folder: Path) -> tuple[str, bytes, bool]:
+    """(file name, bytes, whether it was printed before) from `python -m metrics.pack_job`."""
     env = dict(os.environ, METRICS_DB=str(source.db), METRICS_CONFIG=os.pathsep.join(source.config),
                METRICS_WARM_UP="0")
     command = [sys.executable, "-m", "metrics.pack_job", suffix, "" if as_of is None else str(as_of), str(folder)]
@@ -81,22 +142,31 @@ def _print_in_fresh_process(source, as_of, suffix, folder: Path) -> tuple[str, b
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines or not (folder / lines[-1]).is_file():
         raise PackPrintError(f"printing the board pack failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
-    return lines[-1], (folder / lines[-1]).read_bytes()
+    return lines[-1], (folder / lines[-1]).read_bytes(), PRINTED_BEFORE in lines
 
 
 def main(argv: list[str]) -> int:
-    """`python -m metrics.pack_job SUFFIX AS_OF FOLDER`: print the pack into FOLDER and print its
-    file name; the store and plan are METRICS_DB's and METRICS_CONFIG's."""
+    """`python -m metrics.pack_job SUFFIX AS_OF FOLDER`: print the pack into FOLDER (or copy the
+    one printed before from the same store) and print its file name; the store and plan are
+    METRICS_DB's and METRICS_CONFIG's."""
     from metrics import service
     suffix, as_of, folder = argv
-    os.nice(10)  # background work: the pages people are waiting for come first (Chromium inherits it)
-    # The store is read through this process's own copy of it (metrics.read_model), so a print
-    # never holds the store, and the views already worked out for the pages are read, not redone.
+    as_of = int(as_of) if as_of else None
     source = service.Source.from_environment()
-    review = service.quarter_review(source, int(as_of) if as_of else None)  # the quarter the page shows
-    name = f"board-pack-{review.quarter_label.replace('/', '-').replace(' ', '-')}{suffix}"
-    (Path(folder) / name).write_bytes(service.board_pack(source, review.quarter_end, suffix))
-    print(name)
+    key = _printed_key(source, as_of, suffix)
+    printed = _printed_before(key)
+    if printed:
+        print(PRINTED_BEFORE)
+    else:
+        priority.behind_pages()  # the pages people are waiting for come first
+        # The store is read through this process's own copy of it (metrics.read_model), so a print
+        # never holds the store, and the views already worked out for the pages are read, not redone.
+        review = service.quarter_review(source, as_of)  # the quarter the page shows
+        name = f"board-pack-{review.quarter_label.replace('/', '-').replace(' ', '-')}{suffix}"
+        printed = name, service.board_pack(source, review.quarter_end, suffix)
+        _keep_printed(key, *printed)
+    (Path(folder) / printed[0]).write_bytes(printed[1])
+    print(printed[0])
     return 0
 
 

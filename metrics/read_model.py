@@ -6,7 +6,9 @@ version is looked at (a file's modification time, or PostgreSQL's one-row versio
 either way). When it has changed, a new copy is made and swapped in; readers already running finish
 on the copy they started with. If the store is busy (a load is writing), the old copy keeps
 serving and the next read tries again, so a page may show figures a moment old but never waits
-for a writer (at most 0.3 s to find the store busy).
+for a writer (at most 0.3 s to find the store busy). A look at the version stands for a tenth of
+a second: a page's several callbacks, and its many pieces of work, take one look between them, not
+one each (on PostgreSQL each look is a round trip to the server).
 """
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ def _content(database) -> tuple:
     return database.execute(CONTENT_SQL).fetchone()
 
 
+LOOK_SECONDS = 0.1  # how long a look at the store's version stands
+
+
 class ReadModel:
     def __init__(self, store, measures: tuple | None = None):
         self.store = store
@@ -56,6 +61,7 @@ class ReadModel:
         self._copy: Copy | None = None
         self._refreshing = threading.Lock()
         self._busy_until = 0.0  # after finding the store busy, serve the old copy until then
+        self._looked_until = 0.0  # the last look at the store's version stands until then
 
     def _make_copy(self, wait_seconds: float) -> Copy:
         version = self.store.version()  # read first: a write landing during the copy is seen next time
@@ -67,7 +73,11 @@ class ReadModel:
     def current(self) -> Copy:
         """The newest copy, made afresh if the store has changed since the last one."""
         held = self._copy
-        if held is not None and (held.version == self.store.version() or time.monotonic() < self._busy_until):
+        now = time.monotonic()
+        if held is not None and (now < self._looked_until or now < self._busy_until):
+            return held
+        if held is not None and held.version == self.store.version():
+            self._looked_until = now + LOOK_SECONDS
             return held
         # One thread makes the new copy; the others wait for it (a fraction of a second), so a
         # person's own change shows on the page that follows it.
@@ -80,6 +90,7 @@ class ReadModel:
             try:
                 # The first copy waits for a writer to finish; later ones keep serving the old copy.
                 self._copy = self._make_copy(wait_seconds=60.0 if held is None else 0.3)
+                self._looked_until = time.monotonic() + LOOK_SECONDS
             except stores.StoreBusy:
                 if held is None:
                     raise
@@ -88,6 +99,11 @@ class ReadModel:
             return self._copy
         finally:
             self._refreshing.release()
+
+    def look_again(self) -> None:
+        """After this process writes: its next read looks at the store's version, so the person
+        who saved sees their change on the page that follows."""
+        self._looked_until = 0.0
 
     @property
     def version(self):

@@ -48,6 +48,11 @@ def _plan(source: Source, version: tuple) -> Plan:
     return load_plan(list(source.config))
 
 
+def plan_files_version(source: Source) -> tuple:
+    """Changes whenever one of the plan's files is edited."""
+    return _files_version(source.config)
+
+
 def plan_for(source: Source) -> Plan:
     """The plan, read again whenever one of its files changes (no restart after an edit)."""
     return _plan(source, _files_version(source.config))
@@ -72,8 +77,8 @@ def _version(source: Source) -> tuple:
 
 
 def store_version(source: Source):
-    """Changes whenever any write lands (read without copying the store)."""
-    return _model(source).store.version()
+    """Changes whenever any write lands."""
+    return _model(source).version
 
 
 def read(source: Source, work):
@@ -84,8 +89,11 @@ def read(source: Source, work):
 
 def _write(source: Source, work):
     """work(conn) inside one write transaction on the store itself."""
-    with store.open_store(source.db).writing() as conn:
-        return work(conn)
+    try:
+        with store.open_store(source.db).writing() as conn:
+            return work(conn)
+    finally:
+        _model(source).look_again()
 
 
 def store_problem(source: Source) -> str | None:
@@ -297,6 +305,7 @@ def load_upload(source: Source, upload_id, person: str, checked_hash: str):
                             loaded_by=person, display_name=staged.name)
     finally:
         uploads.discard(staged.id)
+        _model(source).look_again()
 
 
 def load_history(source: Source) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 
-from metrics import service, store, view_cache
+from metrics import priority, service, store, view_cache
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _try_lock(source: service.Source):
 
 def run(source: service.Source, parent: int) -> None:
     """Build, then watch for new versions, until the parent process has gone."""
-    os.nice(10)
+    priority.only_when_idle()
     lock = _try_lock(source)
     if lock is None:
         return  # another builder serves this store

@@ -21,19 +21,20 @@ QUARTER = 2009 * 12 + 2  # March 2009: 2008/09 Q4
 OUTPUT = "..board-pack-download.data...board-pack-status.children.."
 
 
-def pack_request(suffix: str) -> dict:
+def pack_request(suffix: str, as_of: int = QUARTER) -> dict:
     button = "board-pack-pdf" if suffix == ".pdf" else "board-pack-html"
     inputs = [{"id": "board-pack-pdf", "property": "n_clicks", "value": 1 if suffix == ".pdf" else None},
               {"id": "board-pack-html", "property": "n_clicks", "value": 1 if suffix == ".html" else None}]
     return {"output": OUTPUT, "outputs": [{"id": "board-pack-download", "property": "data"},
                                          {"id": "board-pack-status", "property": "children"}],
-            "inputs": inputs, "state": [{"id": "as-of", "property": "value", "value": QUARTER}],
+            "inputs": inputs, "state": [{"id": "as-of", "property": "value", "value": as_of}],
             "changedPropIds": [f"{button}.n_clicks"]}
 
 
-def print_pack(session: requests.Session, url: str, suffix: str, said: list, timeout: float = 240):
+def print_pack(session: requests.Session, url: str, suffix: str, said: list, timeout: float = 240,
+               as_of: int = QUARTER):
     """Ask for a pack as the page does; return the final answer's outputs, noting each progress text."""
-    body = pack_request(suffix)
+    body = pack_request(suffix, as_of)
     started = session.post(f"{url}/_dash-update-component", json=body, timeout=30)
     assert started.status_code == 200, started.text[:300]
     handles = started.json()
@@ -84,25 +85,32 @@ def file_bytes(response) -> bytes:
     return base64.b64decode(sent["content"]) if sent["base64"] else sent["content"].encode()
 
 
-def test_n_plus_one_packs_at_once_print_at_most_n_at_a_time_and_all_arrive(sample_app, pack_log, monkeypatch):
-    url, viewer = sample_app
-    monkeypatch.setenv("METRICS_PACK_PRINTERS", "2")
-    results, told = [None] * 3, [[] for _ in range(3)]
+def ask_at_once(url, viewer, months: list[int], suffix=".html") -> tuple[list, list]:
+    """Each month's pack asked for at the same moment, each by its own session: (answers, what each was told)."""
+    results, told = [None] * len(months), [[] for _ in months]
 
     def ask(i):
         session = requests.Session()
         session.headers.update(viewer.headers)
         session.cookies.update(viewer.cookies)
-        results[i] = print_pack(session, url, ".html", told[i])
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(3)]
+        results[i] = print_pack(session, url, suffix, told[i], as_of=months[i])
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(months))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=300)
-    for response in results:  # every one arrived, whole, and named for the quarter
-        assert response["board-pack-download"]["data"]["filename"] == "board-pack-2008-09-Q4.html"
-        assert "Performance and delivery board: 2008/09 Q4" in file_bytes(response).decode()
-        assert response["board-pack-status"]["children"] == "The board pack is ready: board-pack-2008-09-Q4.html."
+    return results, told
+
+
+def test_n_plus_one_packs_at_once_print_at_most_n_at_a_time_and_all_arrive(sample_app, pack_log, monkeypatch):
+    url, viewer = sample_app
+    monkeypatch.setenv("METRICS_PACK_PRINTERS", "2")
+    results, told = ask_at_once(url, viewer, [QUARTER, QUARTER - 3, QUARTER - 6])  # three quarters' packs
+    for response, quarter in zip(results, ("Q4", "Q3", "Q2")):  # every one arrived, whole, named for its quarter
+        name = f"board-pack-2008-09-{quarter}.html"
+        assert response["board-pack-download"]["data"]["filename"] == name
+        assert f"Performance and delivery board: 2008/09 {quarter}" in file_bytes(response).decode()
+        assert response["board-pack-status"]["children"] == f"The board pack is ready: {name}."
     # The third was told, in words, that it was queued behind the two printing.
     assert any("queued: waiting for 2 packs ahead of yours (at most 2 print at once)" in t
                for said in told for t in said), told
@@ -117,6 +125,24 @@ def test_n_plus_one_packs_at_once_print_at_most_n_at_a_time_and_all_arrive(sampl
         most = max(most, busy)
     assert most == 2
     assert [ended for _, ended in events][:3] == [False, False, True]
+
+
+def test_the_same_pack_asked_for_at_once_is_printed_once_and_again_after_a_change(sample_app, pack_log, monkeypatch):
+    url, viewer = sample_app
+    month = QUARTER - 9  # 2008/09 Q1: a pack no other test asks for
+    results, told = ask_at_once(url, viewer, [month] * 3)
+    packs = {file_bytes(r) for r in results}
+    assert len(packs) == 1 and "2008/09 Q1" in packs.pop().decode()  # the same pack for each
+    logged = pack_log.read_text()
+    assert logged.count("board pack .html: printed board-pack-2008-09-Q1.html") == 1, logged
+    assert logged.count("board pack .html: handed the one printed before, board-pack-2008-09-Q1.html") == 2, logged
+    assert any("waiting for 1 pack ahead of yours" in t for said in told for t in said), told
+    # A comment on the quarter changes the pack: the next request prints it afresh, with the comment.
+    from metrics import service
+    service.save_commentary(service.Source.from_environment(), "domestic_abuse_reported", month, "Rose in June", "Analyst")
+    again = print_pack(viewer, url, ".html", [], as_of=month)
+    assert "Rose in June" in file_bytes(again).decode()
+    assert pack_log.read_text().count("board pack .html: printed board-pack-2008-09-Q1.html") == 2
 
 
 def test_a_failed_print_is_logged_and_the_page_says_it_is_ours(sample_app, pack_log, monkeypatch):
