@@ -34,6 +34,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from metrics import service, store, uploads, users, workflow
+from metrics.errors import Problem
 from metrics.periods import GRAINS
 from metrics.users import ROLE_WORDS, ROLES, allows
 
@@ -528,9 +529,10 @@ def _callback_error(err: Exception):
     if isinstance(err, (NotAllowed, HTTPException)):
         raise err
     body = flask.request.get_json(silent=True) or {}
-    if isinstance(err, store.StoreError):  # worded for a person already: which store, and what to do
-        log.warning("callback refused by the store: %s", err)
-        words = f"{err}. Nothing was changed." if not str(err).endswith(".") else f"{err} Nothing was changed."
+    if isinstance(err, Problem):  # worded for the person already: what is wrong, and what to do
+        log.warning("callback refused: %s", err)
+        said = str(err)[:1].upper() + str(err)[1:]  # the library words it to follow "error: "
+        words = f"{said} Nothing was changed." if said.endswith(".") else f"{said}. Nothing was changed."
         set_props("app-error", {"children": html.Div(words, className="alert alert-warning", role="alert")})
         return None
     log.exception("callback failed: %s", body.get("output") if isinstance(body, dict) else "?")

@@ -127,7 +127,7 @@ def preview_uploads(contents, names):
             reports.append(file_report(staged, plan, error=error))
             any_error = True
             continue
-        except ValueError as error:
+        except uploads.UploadError as error:  # the wrong kind of file, too big, or not whole
             reports.append(dbc.Alert(f"{error}" if str(error).startswith(str(name)) else f"{name}: {error}", color="danger"))
             any_error = True
             continue

@@ -11,6 +11,7 @@ from typing import Callable
 import pandas as pd
 
 from metrics import vocabulary
+from metrics.errors import NotHeld
 from metrics.formats import records
 from metrics.periods import GRAIN_NAMES, financial_year_label, period_window, quarter_number, range_words
 from metrics.status_rules import is_stable
@@ -124,7 +125,7 @@ def quarter_review(status: Callable[[int, str | None], pd.DataFrame], held_month
     each measure's own-grain status alongside where it differs."""
     end = review_quarter_end(held_months, as_of, year_start_month)
     if end is None:
-        raise ValueError("no figures are loaded, so there is no quarter to review")
+        raise NotHeld("no figures are loaded, so there is no quarter to review")
     previous = end - 3
     rows = compare(status(end, "quarter"), status(previous, "quarter"), status(end, None))
     return QuarterReview(

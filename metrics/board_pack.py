@@ -23,6 +23,7 @@ import plotly.offline
 from metrics import board, charts as chart_figures, peers, projection, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
+from metrics.errors import MissingProgram, NotHeld
 from metrics.formats import fmt, records, uk_date
 from metrics.spc import phase_frame
 from metrics.vocabulary import RAG, likelihood, likelihood_words, rule_words, status_css, term
@@ -274,7 +275,7 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
     engine = Engine(conn, plan)
     held = engine.months()
     if not held:
-        raise ValueError("no figures are loaded, so there is nothing to report")
+        raise NotHeld("no figures are loaded, so there is nothing to report")
     as_of = engine.default_as_of() if as_of is None else as_of
     review = board.quarter_review(lambda month, grain: engine.status(month, grain), held, as_of,
                                   plan.year_start_month)
@@ -310,7 +311,7 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not found:
-        raise RuntimeError("a PDF needs Chromium (Debian: apt-get install chromium); the .html pack needs nothing")
+        raise MissingProgram("a PDF needs Chromium (Debian: apt-get install chromium); the .html pack needs nothing")
     return found
 
 

@@ -12,6 +12,7 @@ import os
 import json
 import math
 import sys
+import traceback
 from pathlib import Path
 
 from metrics import store
@@ -19,14 +20,19 @@ from metrics.periods import GRAINS, PeriodError, month_words, parse_month
 from metrics.plan import PlanError, load_plan
 from metrics.users import ROLES
 from metrics.vocabulary import term
+from metrics.errors import Problem
 
 DEFAULT_CONFIG = "config/targets.yaml"  # as metrics.workspace, which validate does not import
 
-PROBLEM_EXIT = 2
+PROBLEM_EXIT = 2  # what was given or asked for cannot be done; the message says why
+BUSY_EXIT = 1  # the store is busy: try again
+OURS_EXIT = 70  # a fault in this program (sysexits' EX_SOFTWARE)
+OURS = ("something went wrong on our side, not in what you gave or asked for; the details are above. "
+        "Please report it with them.")
 MAX_PROBLEMS_SHOWN = 1000
 
 
-class UsageError(Exception):
+class UsageError(Problem):
     """A bad argument, worded for the person who typed it."""
 
 
@@ -295,8 +301,6 @@ def status_command(args) -> int:
             return 0
         frame = engine.status(as_of, args.grain, args.area)
         later = engine.later_figures(as_of) if as_of is not None else []
-    except ValueError as err:
-        raise UsageError(str(err)) from None
     finally:
         conn.close()
     if args.format == "json":
@@ -322,8 +326,6 @@ def export_command(args) -> int:
     conn = open_store(args.db, plan, read_only=True)
     try:
         export_pack(conn, plan, _as_of(args.as_of), out)
-    except (RuntimeError, ValueError) as err:  # no Chromium for a PDF; no figures to report
-        raise UsageError(str(err)) from None
     finally:
         conn.close()
     print(f"wrote {out}")
@@ -338,8 +340,6 @@ def digest_command(args) -> int:
     conn = open_store(args.db, plan, read_only=True)
     try:
         made = digest.build_digest(conn, plan, args.since)
-    except digest.DigestError as err:
-        raise UsageError(str(err)) from None
     finally:
         conn.close()
     page = digest.to_html(made, plan)
@@ -350,7 +350,7 @@ def digest_command(args) -> int:
     if args.email:
         try:
             sent_to = digest.send_email(page, f"{plan.title}: what changed since {made.since}")
-        except (digest.DigestError, OSError) as err:
+        except (digest.DigestError, OSError) as err:  # the mail server's refusal, in its words
             raise UsageError(f"the digest was not e-mailed: {err}") from None
         print(f"e-mailed to {sent_to}")
     return 0
@@ -402,40 +402,37 @@ def users_command(args) -> int:
     from metrics import users
 
     target = store.open_store(args.db)
-    try:
-        if args.action == "list":
-            if not target.exists():
-                print(f"No users yet ({target.location} does not exist yet): the web app would serve one local "
-                      "user on 127.0.0.1 only. Add one with: python -m metrics users add NAME --role admin")
-                return 0
-            with target.reading() as conn:
-                frame = users.listing(conn)
-            if frame.empty:
-                print("No users yet: the web app serves one local user on 127.0.0.1 only. "
-                      "Add one with: python -m metrics users add NAME --role admin")
-            for row in records(frame):
-                print(f"{row.name:<30} {row.role:<10} {'disabled' if row.disabled else 'active':<9} "
-                      f"added {row.created_at.day} {row.created_at:%B %Y}")
+    if args.action == "list":
+        if not target.exists():
+            print(f"No users yet ({target.location} does not exist yet): the web app would serve one local "
+                  "user on 127.0.0.1 only. Add one with: python -m metrics users add NAME --role admin")
             return 0
-        password = _password(args) if args.action in ("add", "reset") else None
-        with target.writing(create=args.action == "add") as conn:
-            if args.action == "add":
-                user = users.add(conn, args.name, args.role, password)
-                said = f"added {user.name}, {user.role_words}"
-            elif args.action == "reset":
-                user = users.reset_password(conn, args.name, password)
-                said = f"new password set for {user.name}; their earlier sessions have ended"
-            elif args.action == "role":
-                user = users.set_role(conn, args.name, args.role)
-                said = f"{user.name} is now {user.role_words}"
-            else:
-                user = getattr(users, args.action)(conn, args.name)
-                said = (f"{user.name} is disabled: they can no longer sign in, and their name stays on what they did"
-                        if user.disabled else f"{user.name} is enabled")
-        print(said)
+        with target.reading() as conn:
+            frame = users.listing(conn)
+        if frame.empty:
+            print("No users yet: the web app serves one local user on 127.0.0.1 only. "
+                  "Add one with: python -m metrics users add NAME --role admin")
+        for row in records(frame):
+            print(f"{row.name:<30} {row.role:<10} {'disabled' if row.disabled else 'active':<9} "
+                  f"added {row.created_at.day} {row.created_at:%B %Y}")
         return 0
-    except users.UserError as err:
-        raise UsageError(str(err)) from None
+    password = _password(args) if args.action in ("add", "reset") else None
+    with target.writing(create=args.action == "add") as conn:
+        if args.action == "add":
+            user = users.add(conn, args.name, args.role, password)
+            said = f"added {user.name}, {user.role_words}"
+        elif args.action == "reset":
+            user = users.reset_password(conn, args.name, password)
+            said = f"new password set for {user.name}; their earlier sessions have ended"
+        elif args.action == "role":
+            user = users.set_role(conn, args.name, args.role)
+            said = f"{user.name} is now {user.role_words}"
+        else:
+            user = getattr(users, args.action)(conn, args.name)
+            said = (f"{user.name} is disabled: they can no longer sign in, and their name stays on what they did"
+                    if user.disabled else f"{user.name} is enabled")
+    print(said)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -523,15 +520,13 @@ def main(argv=None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(err.problems)} problem{'s' if len(err.problems) != 1 else ''} in the plan", file=sys.stderr)
         return PROBLEM_EXIT
-    except UsageError as err:
+    except Problem as err:  # worded for the person: say it as it is
         print(f"error: {err}", file=sys.stderr)
-        return PROBLEM_EXIT
-    except store.StoreBusy as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    except store.StoreError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return PROBLEM_EXIT
+        return BUSY_EXIT if isinstance(err, store.StoreBusy) else PROBLEM_EXIT
     except BrokenPipeError:  # output piped into head, say: stop quietly
         sys.stderr.close()
         return 0
+    except Exception:  # noqa: BLE001  (ours, not theirs: the traceback for whoever reports it)
+        traceback.print_exc(file=sys.stderr)
+        print(f"error: {OURS}", file=sys.stderr)
+        return OURS_EXIT

@@ -23,13 +23,14 @@ from metrics.formats import fmt, records
 from metrics.periods import month_name
 from metrics.plan import Plan
 from metrics.vocabulary import term
+from metrics.errors import Problem
 
 ACTIONS_DUE_WITHIN_DAYS = 14
 SPECIAL_CAUSES = ("improvement", "concern", "neutral_high", "neutral_low")
 FIGURE_COLUMNS = "measure_id, area, month, value, numerator, denominator, not_applicable, note, load_id"
 
 
-class DigestError(ValueError):
+class DigestError(Problem):
     """The digest cannot be made as asked (no such load, nothing loaded yet)."""
 
 

@@ -17,6 +17,7 @@ import duckdb
 from metrics.lazy import pandas as pd
 
 from metrics import spc, targets, vocabulary
+from metrics.errors import NotHeld
 from metrics.formats import band_words
 from metrics.periods import (GRAIN_NAMES, GRAINS, month_index, month_label, month_words, months_in_grain,
                              period_label, period_words, previous_anchor, range_words, window_sql)
@@ -436,9 +437,9 @@ class Engine:
     def _status_result(self, as_of: int | None, grain: str | None, area: str | None, fetch):
         """The as-of month and STATUS_SQL's result, read by `fetch` before the cursor closes."""
         if grain is not None and grain not in GRAINS:
-            raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+            raise NotHeld(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
         if area not in (None, "all") and area not in self.plan.area_codes:
-            raise ValueError(f"unknown area {area!r}: use one of {', '.join(self.plan.area_codes)} or all")
+            raise NotHeld(f"unknown area {area!r}: use one of {', '.join(self.plan.area_codes)} or all")
         if as_of is None:
             as_of = self.default_as_of()
         if as_of is None:  # nothing loaded yet: report the current month, all "no data"

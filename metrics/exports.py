@@ -16,6 +16,7 @@ import pandas as pd
 from metrics.formats import PRECISION, missing, uk_date
 from metrics.periods import month_words
 from metrics.vocabulary import term
+from metrics.errors import Problem
 
 KINDS = {"csv": ("text/csv", ".csv"), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                                ".xlsx")}
@@ -26,7 +27,7 @@ ACTION_STATES = {"open": "Open", "overdue": "Overdue", "discharged": "Discharged
 MOVEMENT_WORDS = {"better": "Better", "worse": "Worse", "unchanged": "Unchanged", "moved": "Moved"}
 
 
-class ExportError(ValueError):
+class ExportError(Problem):
     """A table that cannot be written, with the reason."""
 
 

@@ -26,6 +26,7 @@ from metrics import store
 from metrics.periods import PeriodError, month_index, month_label, month_words, parse_month
 from metrics.plan import Plan
 from metrics.readers import excel, police_uk
+from metrics.errors import Problem
 
 ACCEPTED_VALUES = "accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a"
 # Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
@@ -61,7 +62,7 @@ class ProblemKind:
         return f"{self.count:,} {noun}: {self.reason} ({noun} {shown}{more})"
 
 
-class FiguresError(ValueError):
+class FiguresError(Problem):
     """A file with problems; nothing from it was loaded.
 
     `problems` lists every rejected row (up to MAX_PROBLEMS_KEPT, beyond which `total` still counts

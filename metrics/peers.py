@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from metrics.errors import NotHeld
+
 FUNNEL_LIMITS = {"95%": 1.959964, "99.8%": 3.090232}  # two-sided normal quantiles
 
 PEER_SQL = """
@@ -88,7 +90,7 @@ def funnel(conn_or_engine, plan, measure_id: str, as_of: int, points: int = 60) 
     rate +/- z * scale * sqrt(p (1 - p) / n), p the group's pooled proportion."""
     measure = plan.measure(measure_id)
     if measure.aggregation != "ratio":
-        raise ValueError(f"a funnel plot needs a ratio measure; {measure.title} is not one")
+        raise NotHeld(f"a funnel plot needs a ratio measure; {measure.title} is not one")
     frame = peer_figures(conn_or_engine, plan, measure_id, as_of)
     return funnel_frames(frame.dropna(subset=["denominator"]), measure.scale, points)
 

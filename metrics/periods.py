@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from metrics.errors import Problem
+
 GRAINS = ("month", "quarter", "ytd", "rolling12", "year")
 GRAIN_NAMES = {  # grains in words
     "month": "Month",
@@ -28,7 +30,7 @@ _ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T]00:00(?::00)?)
 _NAMED_MONTH = re.compile(r"^([A-Za-z]+)[ \-/]+(\d{4})$")
 
 
-class PeriodError(ValueError):
+class PeriodError(Problem):
     """A period that cannot be read as a month."""
 
 
@@ -140,7 +142,7 @@ def period_window(anchor: int, grain: str, year_start_month: int = 4) -> tuple[i
         return anchor - 11, anchor
     if grain == "year":
         return anchor - position, anchor - position + 11
-    raise ValueError(f"unknown grain {grain!r}: use one of {', '.join(GRAINS)}")
+    raise PeriodError(f"unknown grain {grain!r}: use one of {', '.join(GRAINS)}")
 
 
 def period_label(anchor: int, grain: str, year_start_month: int = 4) -> str:

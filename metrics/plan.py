@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from metrics.periods import PeriodError, month_label, parse_month, parse_month_range
+from metrics.errors import Problem
 
 UNITS = ("percent", "count", "hours", "seconds", "rate", "currency", "ratio")
 DIRECTIONS = ("higher", "lower", "neutral")
@@ -183,7 +184,7 @@ class PlanProblem:
         return f"{self.file}:{self.line}{column}:{where} {self.message}"
 
 
-class PlanError(ValueError):
+class PlanError(Problem):
     """The plan has problems; `problems` lists every one."""
 
     def __init__(self, problems: list[PlanProblem]):

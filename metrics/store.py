@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.errors import Problem
+
 DEFAULT_DB = "data/performance.duckdb"
 
 SCHEMA = """
@@ -91,7 +93,7 @@ CREATE TABLE IF NOT EXISTS store_version (version BIGINT NOT NULL);
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(Problem):
     """A store that cannot be used as asked, in one sentence that names it and says what to do."""
 
 

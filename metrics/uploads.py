@@ -17,6 +17,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from metrics.errors import Problem
+
 LIMIT_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
 KEEP_SECONDS = 3600
@@ -26,7 +28,7 @@ ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 clock = time.time  # tests move it on an hour
 
 
-class UploadError(ValueError):
+class UploadError(Problem):
     """A staged file that cannot be used, said plainly; nothing was changed."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import bcrypt
 
 from metrics import store
+from metrics.errors import Problem
 
 # Each role may do everything the roles before it may.
 ROLES = ("viewer", "analyst", "secretary", "admin")
@@ -41,7 +42,7 @@ _TABLE_LOCK = threading.Lock()
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(4))
 
 
-class UserError(ValueError):
+class UserError(Problem):
     """A user that cannot be added or changed, with the reason."""
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from metrics.lazy import pandas as pd
 
 from metrics import store
+from metrics.errors import Problem
 
 ACTION_STATUSES = ("open", "discharged")
 # Long enough for any real note, short enough that no one can bloat the board's pages.
@@ -18,7 +19,7 @@ MAX_ACTION_TEXT = 2_000
 MAX_NAME = 200
 
 
-class WorkflowError(ValueError):
+class WorkflowError(Problem):
     """A commentary or action that cannot be saved, with the reason."""
 
 

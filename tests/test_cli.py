@@ -1,4 +1,6 @@
-"""The command line end to end, run as a user would: python -m metrics ..."""
+"""The command line end to end: python -m metrics ... as a user types it. Most run `main` in this
+process (its output and exit code captured); a few run a real `python -m metrics` process."""
+import contextlib
 import csv
 import io
 import json
@@ -7,17 +9,30 @@ import sys
 from pathlib import Path
 
 from conftest import SMALL_PLAN, figures_file, monthly
+from metrics import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args, cwd=ROOT):
+def run(*args) -> subprocess.CompletedProcess:
+    """The command's exit code, output and errors, from its `main` in this process."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as stopped:  # argparse: --help, or words it cannot parse
+            code = stopped.code if isinstance(stopped.code, int) else 2
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    """The command in a fresh `python -m metrics` process, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "metrics", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
 def test_validate_passes_a_good_plan_and_exits_0(plan_file):
-    result = run("validate", "--config", plan_file)
+    result = run_process("validate", "--config", plan_file)
     assert result.returncode == 0 and "valid" in result.stdout
 
 
@@ -37,14 +52,14 @@ def test_load_then_status_end_to_end(tmp_path, plan_file):
             + monthly("sickness_hours", "2006-04", ["5:30", "6", "5"])
             + monthly("crimes", "2003-04", ["100"] * 12) + monthly("crimes", "2006-04", ["80", "90", "85"]))
     path = figures_file(tmp_path, rows)
-    loaded = run("load", path, "--config", plan_file, "--db", db)
+    loaded = run_process("load", path, "--config", plan_file, "--db", db)
     assert loaded.returncode == 0, loaded.stderr
     assert f"{path}: added 21, revised 0, unchanged 0" in loaded.stdout
 
-    again = run("load", path, "--config", plan_file, "--db", db)
+    again = run_process("load", path, "--config", plan_file, "--db", db)
     assert "added 0, revised 0, unchanged 21" in again.stdout
 
-    status = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--format", "csv")
+    status = run_process("status", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--format", "csv")
     assert status.returncode == 0, status.stderr
     table = list(csv.DictReader(io.StringIO(status.stdout)))
     assert list(table[0]) == ["priority_id", "objective_id", "measure_id", "measure", "area", "grain", "period",
@@ -54,7 +69,7 @@ def test_load_then_status_end_to_end(tmp_path, plan_file):
     assert (calls["period"], float(calls["actual"]), calls["rag"]) == ("2006-06", 87.0, "red")
     assert calls["last_data_period"] == "2006-06"
 
-    quarter = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--grain", "quarter", "--format", "json")
+    quarter = run_process("status", "--config", plan_file, "--db", db, "--as-of", "2006-06", "--grain", "quarter", "--format", "json")
     rows = {r["measure_id"]: r for r in json.loads(quarter.stdout)}
     assert abs(rows["calls_999_10s"]["actual"] - 100 * 2710 / 3000) < 1e-9   # 950 + 890 + 870 of 3,000
     assert rows["calls_999_10s"]["rag"] == "green"
@@ -62,7 +77,7 @@ def test_load_then_status_end_to_end(tmp_path, plan_file):
     assert rows["sickness_hours"]["rag"] == "amber"                  # 16.5 against 16, within 5%
     assert rows["crimes"]["baseline"] == 300 and rows["crimes"]["rag"] == "green"  # 255 against 255 (1,020 / 4)
 
-    table_view = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-06")
+    table_view = run_process("status", "--config", plan_file, "--db", db, "--as-of", "2006-06")
     assert all(len(line) <= 100 for line in table_view.stdout.splitlines())
     assert "✗ Red" in table_view.stdout and "999 calls answered within… June 2006" in table_view.stdout
 
@@ -279,3 +294,33 @@ def test_status_as_csv_imports_no_pandas(tmp_path, plan_file):
     code, imported, lines = result.stdout.split()
     assert (code, imported) == ("0", "False"), result.stderr
     assert int(lines) > 1  # a header and the rows
+
+
+def test_a_fault_of_ours_is_said_to_be_ours_with_its_traceback_and_exit_70(tmp_path, plan_file, monkeypatch):
+    db = tmp_path / "s.duckdb"
+    assert run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["100"])), "--config", plan_file,
+               "--db", db).returncode == 0
+    from metrics.engine import Engine
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("an internal slip")  # a bug, not anything the user gave
+    monkeypatch.setattr(Engine, "status", broken)
+    result = run("status", "--config", plan_file, "--db", db)
+    assert result.returncode == 70
+    assert "error: something went wrong on our side, not in what you gave or asked for" in result.stderr
+    assert "Traceback" in result.stderr and "ValueError: an internal slip" in result.stderr  # for whoever reports it
+    assert "error: an internal slip" not in result.stderr  # never worded as the user's mistake
+
+
+def test_a_problem_with_what_was_asked_is_said_in_its_own_words_and_exits_2(tmp_path, plan_file):
+    db = tmp_path / "s.duckdb"
+    run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["100"])), "--config", plan_file, "--db", db)
+    result = run("status", "--config", plan_file, "--db", db, "--grain", "decade")
+    assert result.returncode == 2 and "invalid choice: 'decade'" in result.stderr  # argparse names the choices
+    empty = tmp_path / "empty.duckdb"
+    from metrics import store
+    with store.open_store(str(empty)).writing(create=True):
+        pass  # a store with no figures in it
+    pack = run("export", "--config", plan_file, "--db", empty, "--out", tmp_path / "pack.html")
+    assert pack.returncode == 2 and pack.stderr.strip() == "error: no figures are loaded, so there is nothing to report"
+    assert "Traceback" not in pack.stderr

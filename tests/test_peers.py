@@ -6,6 +6,7 @@ import pytest
 from conftest import figures_file, monthly, plan_with
 
 from metrics import charts, peers
+from metrics.errors import NotHeld
 from metrics.loading import load_figures
 from metrics.periods import parse_month
 from metrics.plan import Area
@@ -59,7 +60,7 @@ def test_funnel_limits_worked_by_hand(tmp_path, fresh_store):
 
 def test_a_funnel_needs_a_ratio_measure(tmp_path, fresh_store):
     plan = plan_with(tmp_path, RATE.replace("aggregation: ratio", "aggregation: mean").replace("percent", "count"))
-    with pytest.raises(ValueError, match="needs a ratio measure"):
+    with pytest.raises(NotHeld, match="needs a ratio measure"):
         peers.funnel(fresh_store, plan, "answered", parse_month("2008-03"))
 
 

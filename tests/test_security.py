@@ -260,6 +260,20 @@ def test_an_error_inside_a_callback_is_logged_and_said_plainly(with_users, monke
     assert "the engine fell over" in caplog.text
 
 
+def test_a_problem_a_person_can_put_right_is_said_in_its_own_words_not_as_ours(with_users, monkeypatch):
+    url, _ = with_users
+    from metrics.errors import NotHeld
+
+    def refused(*_args, **_kwargs):
+        raise NotHeld("no figures are loaded, so there is no quarter to review")
+    monkeypatch.setattr(service, "status", refused)
+    answer = post(signed_in(url, "viewer"), url,
+                  payload("scorecard-table.children", {"as-of.value": MONTH, "grain.value": "own"}))
+    said = answer.json()["sideUpdate"]["app-error"]["children"]["props"]["children"]
+    assert said == "No figures are loaded, so there is no quarter to review. Nothing was changed."
+    assert "our side" not in said
+
+
 def test_every_answer_carries_the_framing_sniffing_and_content_security_headers(with_users):
     url, _ = with_users
     for path in ("/signin", "/assets/style.css"):

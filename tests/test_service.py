@@ -3,16 +3,17 @@ import pytest
 
 from conftest import figures_file, monthly
 from metrics import service
+from metrics.uploads import UploadError
 
 
 def test_an_upload_over_the_size_limit_is_refused_with_a_clear_message(monkeypatch):
     monkeypatch.setattr(service, "UPLOAD_LIMIT_BYTES", 1000)
-    with pytest.raises(ValueError, match=r"big\.csv: the file is 0\.0 MB; the limit is 0 MB"):
+    with pytest.raises(UploadError, match=r"big\.csv: the file is 0\.0 MB; the limit is 0 MB"):
         service.stage_upload("big.csv", b"x" * 1001, "Ann")
 
 
 def test_only_csv_and_excel_uploads_are_taken():
-    with pytest.raises(ValueError, match="only .csv and .xlsx"):
+    with pytest.raises(UploadError, match="only .csv and .xlsx"):
         service.stage_upload("figures.pdf", b"%PDF-", "Ann")
 
 
