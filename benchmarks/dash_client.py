@@ -114,7 +114,8 @@ class App:
 
     def background(self, session, body: dict, what: str, timeout: float = 300, poll_seconds: float = 1.0):
         """A background callback (the pack): posted once, answered at once with its job, then polled
-        as the page polls it (once a second: the callback's interval) until the result comes back; the result, or DashError."""
+        as the page polls it (once a second: the callback's interval) until the result comes back;
+        the result, or DashError."""
         started = session.post(f"{self.url}{UPDATE}", json=body, timeout=30)
         if started.status_code != 200:
             raise DashError(f"{what}: HTTP {started.status_code}")

@@ -177,6 +177,33 @@ def report(result: dict) -> None:
     print(f"  peak memory              {s['engine_peak_mb']:8.0f} MB")
 
 
+def print_lines(results: list[dict], pages) -> None:
+    """`name: value` lines, one result each, for scripts to read."""
+    print()
+    for r in results:
+        name = r["scale"].replace("-", "_")
+        if "peer_seconds" in r:
+            print(f"{name}_pandas_over_engine: {r['peer_seconds'] / r['status']['own']:.1f}")
+        print(f"{name}_engine_over_floor: {r['status']['own'] / r['floor_seconds']:.1f}")
+        print(f"{name}_engine_over_ordered_floor: {r['status']['own'] / r['ordered_floor_seconds']:.1f}")
+        print(f"{name}_loader_over_read_csv: {r['load_seconds'] / r['floor_load_seconds']:.1f}")
+        print(f"{name}_loader_over_read_csv_cpu: {r['load_cpu_seconds'] / r['floor_load_cpu_seconds']:.1f}")
+        print(f"{name}_status_seconds: {r['status']['own']:.3f}")
+        print(f"{name}_load_rows_per_second: {r['figures'] / r['load_seconds']:.0f}")
+        print(f"{name}_peak_memory_mb: {r['engine_peak_mb']:.0f}")
+        if "peer_mismatches" in r:
+            print(f"{name}_peer_status_differences: {r['peer_mismatches']}")
+        if "whole" in r:
+            w = r["whole"]
+            print(f"{name}_status_command_seconds: {w['status_command_seconds']:.3f}")
+            print(f"{name}_pandas_whole_command_over_status_command: "
+                  f"{w['pandas_whole_command_seconds'] / w['status_command_seconds']:.1f}")
+            print(f"{name}_validate_command_seconds: {w['validate_command_seconds']:.3f}")
+    if pages:
+        print(f"slowest_page_callback_after_warm_up_ms: {max(max(w, l) for _, _, w, l in pages) * 1000:.0f}")
+        print(f"slowest_page_callback_nothing_cached_ms: {max(c for _, c, _, _ in pages) * 1000:.0f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=("sample", "force", "national", "national-districts", "all"), default="force")
@@ -209,29 +236,7 @@ def main(argv=None) -> int:
         report_pages(pages)
     if args.json:
         Path(args.json).write_text(json.dumps({"scales": results, "pages": pages}, indent=2))
-    print()
-    for r in results:
-        name = r["scale"].replace("-", "_")
-        if "peer_seconds" in r:
-            print(f"{name}_pandas_over_engine: {r['peer_seconds'] / r['status']['own']:.1f}")
-        print(f"{name}_engine_over_floor: {r['status']['own'] / r['floor_seconds']:.1f}")
-        print(f"{name}_engine_over_ordered_floor: {r['status']['own'] / r['ordered_floor_seconds']:.1f}")
-        print(f"{name}_loader_over_read_csv: {r['load_seconds'] / r['floor_load_seconds']:.1f}")
-        print(f"{name}_loader_over_read_csv_cpu: {r['load_cpu_seconds'] / r['floor_load_cpu_seconds']:.1f}")
-        print(f"{name}_status_seconds: {r['status']['own']:.3f}")
-        print(f"{name}_load_rows_per_second: {r['figures'] / r['load_seconds']:.0f}")
-        print(f"{name}_peak_memory_mb: {r['engine_peak_mb']:.0f}")
-        if "peer_mismatches" in r:
-            print(f"{name}_peer_status_differences: {r['peer_mismatches']}")
-        if "whole" in r:
-            w = r["whole"]
-            print(f"{name}_status_command_seconds: {w['status_command_seconds']:.3f}")
-            print(f"{name}_pandas_whole_command_over_status_command: "
-                  f"{w['pandas_whole_command_seconds'] / w['status_command_seconds']:.1f}")
-            print(f"{name}_validate_command_seconds: {w['validate_command_seconds']:.3f}")
-    if pages:
-        print(f"slowest_page_callback_after_warm_up_ms: {max(max(w, l) for _, _, w, l in pages) * 1000:.0f}")
-        print(f"slowest_page_callback_nothing_cached_ms: {max(c for _, c, _, _ in pages) * 1000:.0f}")
+    print_lines(results, pages)
     return 0
 
 

@@ -37,16 +37,7 @@ def layout(**_query):
     plan = service.plan_for(service.Source.from_environment())
     return html.Div([
         html.H1("Board review", className="page-title", id="board-title"),
-        # The pack prints in the background (callbacks/board.py): any signed-in person may print one.
-        dbc.Row([dbc.Col(for_role("viewer", html.Div([
-            dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
-            dbc.Button("Download board pack (HTML)", id="board-pack-html", color="secondary", outline=True),
-            # Shown only while a pack is being prepared (the callback's running state).
-            html.Button("Cancel printing", id="board-pack-cancel", type="button", hidden=True,
-                        className="btn btn-outline-secondary btn-sm ms-2"),
-            html.Span(id="board-pack-status", className="ms-2 text-muted", role="status"),
-            dcc.Download(id="board-pack-download")], className="d-flex align-items-center flex-wrap"),
-            "print the board pack"), md=12)], className="mb-3"),
+        pack_buttons(),
         html.Div(id="board-summary", className="mb-3", role="status"),
         dcc.Loading(html.Div(id="board-movements", className="table-frame"), delay_show=300),
         download_buttons("board-movements", "the movements"),
@@ -64,40 +55,59 @@ def layout(**_query):
         action_filters(plan),
         download_buttons("board-actions", "the action log"),
         html.Div(id="board-actions", className="table-frame"),
-        for_role("secretary", dbc.Card(dbc.CardBody([
-            html.H3("Raise an action", className="h6"),
-            dbc.Row([
-                dbc.Col([html.Label("Meeting date", htmlFor="action-meeting", className="form-label"),
-                         dbc.Input(id="action-meeting", type="date")], md=2),
-                dbc.Col([html.Label("Action", htmlFor="action-text", className="form-label"),
-                         dbc.Input(id="action-text", placeholder="What is to be done")], md=4),
-                dbc.Col([html.Label("Owner", htmlFor="action-owner", className="form-label"),
-                         dbc.Input(id="action-owner", placeholder="Who")], md=2),
-                dbc.Col([html.Label("Due", htmlFor="action-due", className="form-label"),
-                         dbc.Input(id="action-due", type="date")], md=2),
-                dbc.Col([html.Label("Measures", htmlFor="action-measures", className="form-label"),
-                         dcc.Dropdown(id="action-measures", multi=True,
-                                      options=[{"label": m.title, "value": m.id} for m in plan.measures])], md=2),
-            ], className="g-2"),
-            dbc.Button("Raise action", id="action-raise", color="primary", className="mt-2"),
-            html.Hr(),
-            html.H3("Update or discharge an action", className="h6"),
-            dbc.Row([
-                dbc.Col([html.Label("Action number", htmlFor="action-id", className="form-label"),
-                         dbc.Input(id="action-id", type="number", min=1, step=1)], md=1),
-                dbc.Col([html.Label("New owner", htmlFor="action-new-owner", className="form-label"),
-                         dbc.Input(id="action-new-owner", placeholder="unchanged")], md=2),
-                dbc.Col([html.Label("New due date", htmlFor="action-new-due", className="form-label"),
-                         dbc.Input(id="action-new-due", type="date")], md=2),
-                dbc.Col([html.Label("How it was discharged", htmlFor="action-note", className="form-label"),
-                         dbc.Input(id="action-note")], md=3),
-                dbc.Col([dbc.Button("Update", id="action-update", color="secondary", outline=True, className="mt-4 me-1"),
-                         dbc.Button("Discharge", id="action-discharge", color="secondary", className="mt-4")], md=2),
-            ], className="g-2"),
-            html.Div(id="action-message", role="status", className="mt-2"),
-        ]), className="mb-3"), "raise, update or discharge actions"),
+        action_forms(plan),
         *statement_block(),
     ])
+
+
+def pack_buttons():
+    """The board pack's buttons, its progress and its download."""
+    # The pack prints in the background (callbacks/board.py): any signed-in person may print one.
+    return dbc.Row([dbc.Col(for_role("viewer", html.Div([
+        dbc.Button("Download board pack (PDF)", id="board-pack-pdf", color="primary", className="me-2"),
+        dbc.Button("Download board pack (HTML)", id="board-pack-html", color="secondary", outline=True),
+        # Shown only while a pack is being prepared (the callback's running state).
+        html.Button("Cancel printing", id="board-pack-cancel", type="button", hidden=True,
+                    className="btn btn-outline-secondary btn-sm ms-2"),
+        html.Span(id="board-pack-status", className="ms-2 text-muted", role="status"),
+        dcc.Download(id="board-pack-download")], className="d-flex align-items-center flex-wrap"),
+        "print the board pack"), md=12)], className="mb-3")
+
+
+def action_forms(plan):
+    """Raise, update or discharge an action: for the board's secretary."""
+    return for_role("secretary", dbc.Card(dbc.CardBody([
+        html.H3("Raise an action", className="h6"),
+        dbc.Row([
+            dbc.Col([html.Label("Meeting date", htmlFor="action-meeting", className="form-label"),
+                     dbc.Input(id="action-meeting", type="date")], md=2),
+            dbc.Col([html.Label("Action", htmlFor="action-text", className="form-label"),
+                     dbc.Input(id="action-text", placeholder="What is to be done")], md=4),
+            dbc.Col([html.Label("Owner", htmlFor="action-owner", className="form-label"),
+                     dbc.Input(id="action-owner", placeholder="Who")], md=2),
+            dbc.Col([html.Label("Due", htmlFor="action-due", className="form-label"),
+                     dbc.Input(id="action-due", type="date")], md=2),
+            dbc.Col([html.Label("Measures", htmlFor="action-measures", className="form-label"),
+                     dcc.Dropdown(id="action-measures", multi=True,
+                                  options=[{"label": m.title, "value": m.id} for m in plan.measures])], md=2),
+        ], className="g-2"),
+        dbc.Button("Raise action", id="action-raise", color="primary", className="mt-2"),
+        html.Hr(),
+        html.H3("Update or discharge an action", className="h6"),
+        dbc.Row([
+            dbc.Col([html.Label("Action number", htmlFor="action-id", className="form-label"),
+                     dbc.Input(id="action-id", type="number", min=1, step=1)], md=1),
+            dbc.Col([html.Label("New owner", htmlFor="action-new-owner", className="form-label"),
+                     dbc.Input(id="action-new-owner", placeholder="unchanged")], md=2),
+            dbc.Col([html.Label("New due date", htmlFor="action-new-due", className="form-label"),
+                     dbc.Input(id="action-new-due", type="date")], md=2),
+            dbc.Col([html.Label("How it was discharged", htmlFor="action-note", className="form-label"),
+                     dbc.Input(id="action-note")], md=3),
+            dbc.Col([dbc.Button("Update", id="action-update", color="secondary", outline=True, className="mt-4 me-1"),
+                     dbc.Button("Discharge", id="action-discharge", color="secondary", className="mt-4")], md=2),
+        ], className="g-2"),
+        html.Div(id="action-message", role="status", className="mt-2"),
+    ]), className="mb-3"), "raise, update or discharge actions")
 
 
 def statement_block() -> list:

@@ -12,26 +12,49 @@ dash.register_page(__name__, path_template="/measure/<measure_id>", name="Measur
                    title="Measure - police performance", nav=False)
 
 
+def _not_found(measure_id, plan):
+    """The page for an id the plan does not hold, with every id the callbacks look for (hidden)."""
+    return html.Div([
+        html.H1("Measure not found", className="page-title"),
+        html.P(f"There is no measure with the id “{measure_id}” in {plan.title}.", id="measure-missing"),
+        dcc.Link("Back to the scorecard", href="/"),
+        dcc.Store(id="measure-id", data=None),
+        html.Div(id="measure-title"), html.Div(id="measure-facts"), html.Div(id="measure-status"),
+        dcc.Graph(id="measure-chart", style={"display": "none"}), html.Div(id="measure-areas"),
+        html.Div(id="measure-figures"), html.Div(id="measure-commentary"),
+        dcc.Textarea(id="measure-commentary-text", style={"display": "none"}),
+        html.Button(id="measure-commentary-save", style={"display": "none"}),
+        html.Div(id="measure-commentary-saved"),
+        html.Div(id="measure-projection"), html.Div(id="measure-peers"), html.Div(id="measure-phases"),
+        html.Div(id="measure-phase-saved"), dcc.Input(id="measure-phase-month", style={"display": "none"}),
+        dcc.Input(id="measure-phase-note", style={"display": "none"}),
+        html.Button(id="measure-phase-add", style={"display": "none"}),
+        html.Button(id="measure-chart-csv", style={"display": "none"}), dcc.Download(id="measure-chart-download"),
+    ])
+
+
+def _process_changes() -> list:
+    """The measure's recorded process changes (SPC phases), and for analysts the form to add one."""
+    return [
+        html.H2("Process changes", className="section-title"),
+        html.P("A recorded change (a new call centre, a new recording standard) starts a new SPC phase: "
+               "limits, mean and rules are worked out afresh from its month.", className="text-muted small"),
+        html.Div(id="measure-phases"),
+        _second_for_role("analyst", dbc.Row([
+            dbc.Col([html.Label("From month (YYYY-MM)", htmlFor="measure-phase-month", className="form-label"),
+                     dbc.Input(id="measure-phase-month", placeholder="2006-04")], md=2),
+            dbc.Col([html.Label("What changed", htmlFor="measure-phase-note", className="form-label"),
+                     dbc.Input(id="measure-phase-note", placeholder="New call handling centre opened")], md=6),
+            dbc.Col([dbc.Button("Add process change", id="measure-phase-add", color="primary", className="mt-4")], md=4),
+        ], className="g-2"), "record process changes"),
+        html.Div(id="measure-phase-saved", role="status"),
+    ]
+
+
 def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to check ids
     plan = service.plan_for(service.Source.from_environment())
     if measure_id not in plan.measure_ids:
-        return html.Div([
-            html.H1("Measure not found", className="page-title"),
-            html.P(f"There is no measure with the id “{measure_id}” in {plan.title}.", id="measure-missing"),
-            dcc.Link("Back to the scorecard", href="/"),
-            dcc.Store(id="measure-id", data=None),
-            html.Div(id="measure-title"), html.Div(id="measure-facts"), html.Div(id="measure-status"),
-            dcc.Graph(id="measure-chart", style={"display": "none"}), html.Div(id="measure-areas"),
-            html.Div(id="measure-figures"), html.Div(id="measure-commentary"),
-            dcc.Textarea(id="measure-commentary-text", style={"display": "none"}),
-            html.Button(id="measure-commentary-save", style={"display": "none"}),
-            html.Div(id="measure-commentary-saved"),
-            html.Div(id="measure-projection"), html.Div(id="measure-peers"), html.Div(id="measure-phases"),
-            html.Div(id="measure-phase-saved"), dcc.Input(id="measure-phase-month", style={"display": "none"}),
-            dcc.Input(id="measure-phase-note", style={"display": "none"}),
-            html.Button(id="measure-phase-add", style={"display": "none"}),
-            html.Button(id="measure-chart-csv", style={"display": "none"}), dcc.Download(id="measure-chart-download"),
-        ])
+        return _not_found(measure_id, plan)
     return html.Div([
         dcc.Store(id="measure-id", data=measure_id),
         dcc.Link("← Scorecard", href="/", id="measure-back", className="small"),
@@ -47,18 +70,7 @@ def layout(measure_id=None, **_query):  # defaults: Dash calls layout() bare to 
                   html.Span(" Each month's value, phase, mean, limits and rule flags, as "
                             "python -m metrics chart prints them.", className="small text-muted"),
                   dcc.Download(id="measure-chart-download")], className="mb-3"),
-        html.H2("Process changes", className="section-title"),
-        html.P("A recorded change (a new call centre, a new recording standard) starts a new SPC phase: "
-               "limits, mean and rules are worked out afresh from its month.", className="text-muted small"),
-        html.Div(id="measure-phases"),
-        _second_for_role("analyst", dbc.Row([
-            dbc.Col([html.Label("From month (YYYY-MM)", htmlFor="measure-phase-month", className="form-label"),
-                     dbc.Input(id="measure-phase-month", placeholder="2006-04")], md=2),
-            dbc.Col([html.Label("What changed", htmlFor="measure-phase-note", className="form-label"),
-                     dbc.Input(id="measure-phase-note", placeholder="New call handling centre opened")], md=6),
-            dbc.Col([dbc.Button("Add process change", id="measure-phase-add", color="primary", className="mt-4")], md=4),
-        ], className="g-2"), "record process changes"),
-        html.Div(id="measure-phase-saved", role="status"),
+        *_process_changes(),
         html.H2("Among peers", className="section-title"),
         dcc.Loading(html.Div(id="measure-peers"), delay_show=300),
         html.H2("Areas", className="section-title"),

@@ -46,15 +46,7 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
         return {"data": [], "layout": layout}
     x = chart["period"].tolist()
     values = chart["value"].tolist()
-    data = []
-    if chart["target"].notna().any():
-        sign = -1 if measure.direction == "higher" else 1
-        band_edge = (chart["target"] + sign * chart["tolerance"].fillna(0)).tolist()
-        data.append(_line(x, band_edge, "Tolerance", line={"width": 0}, hoverinfo="skip", showlegend=False))
-        data.append(_line(x, chart["target"].tolist(), "Target (shaded: tolerance)", fill="tonexty",
-                          fillcolor="rgba(222,27,27,0.10)", line={"color": "#c00000", "width": 2, "shape": "hv"}))
-    if chart["baseline"].notna().any():
-        data.append(_line(x, chart["baseline"].tolist(), "Baseline", line={"color": "#6a3d9a", "width": 1.5, "dash": "dot"}))
+    data = _plan_lines(chart, measure, x)
     seasonal = "adjusted_value" in chart and chart["adjusted_value"].notna().any()
     data += _phase_lines(chart, x)
     if seasonal:  # the limits are on the adjusted series: show it, and the raw figures faintly
@@ -70,14 +62,7 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                             if isinstance(rules, str) and rules else "<br>Common cause")
              for p, s, rules in zip(x, shown, chart["rules"].tolist())]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
-    for kind, label, symbol in (("common", "Common cause", "circle"), ("improvement", "Special cause: improvement", "triangle-up"),
-                                ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square")):
-        idx = [i for i, k in enumerate(kinds) if k == kind]
-        if idx:
-            data.append({"type": "scatter", "mode": "markers", "name": label,
-                         "x": [x[i] for i in idx], "y": [values[i] for i in idx], "text": [hover[i] for i in idx],
-                         "hovertemplate": "%{text}<extra></extra>",
-                         "marker": {"color": SPC_COLOURS[kind], "size": 7 if kind == "common" else 10, "symbol": symbol}})
+    data += _points_by_kind(x, values, kinds, hover)
     layout["annotations"] = phase_annotations(chart)
     notes = [method_words(chart)] if seasonal else []
     if notes:
@@ -85,6 +70,37 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
                                       "xanchor": "left", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": 11, "color": "#444444"}})
     return {"data": data, "layout": layout}
+
+
+def _plan_lines(chart, measure, x) -> list[dict]:
+    """The target line with its tolerance shaded towards failing, and the baseline."""
+    lines = []
+    if chart["target"].notna().any():
+        sign = -1 if measure.direction == "higher" else 1
+        band_edge = (chart["target"] + sign * chart["tolerance"].fillna(0)).tolist()
+        lines.append(_line(x, band_edge, "Tolerance", line={"width": 0}, hoverinfo="skip", showlegend=False))
+        lines.append(_line(x, chart["target"].tolist(), "Target (shaded: tolerance)", fill="tonexty",
+                           fillcolor="rgba(222,27,27,0.10)", line={"color": "#c00000", "width": 2, "shape": "hv"}))
+    if chart["baseline"].notna().any():
+        lines.append(_line(x, chart["baseline"].tolist(), "Baseline", line={"color": "#6a3d9a", "width": 1.5, "dash": "dot"}))
+    return lines
+
+
+POINT_KINDS = (("common", "Common cause", "circle"), ("improvement", "Special cause: improvement", "triangle-up"),
+               ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square"))
+
+
+def _points_by_kind(x, values, kinds, hover) -> list[dict]:
+    """One trace of markers per kind of point: a shape and a colour each, so no reader needs the colour."""
+    traces = []
+    for kind, label, symbol in POINT_KINDS:
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        if idx:
+            traces.append({"type": "scatter", "mode": "markers", "name": label,
+                           "x": [x[i] for i in idx], "y": [values[i] for i in idx], "text": [hover[i] for i in idx],
+                           "hovertemplate": "%{text}<extra></extra>",
+                           "marker": {"color": SPC_COLOURS[kind], "size": 7 if kind == "common" else 10, "symbol": symbol}})
+    return traces
 
 
 def chart_phases(chart) -> list[dict]:

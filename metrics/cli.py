@@ -112,28 +112,13 @@ def load_command(args) -> int:
             result = load_figures(target, plan, path, dry_run=args.dry_run, sheet=args.sheet, loaded_by=loaded_by,
                                   strict=args.strict, allow_future=args.allow_future)
         except FiguresError as err:
-            for line in [*err.summary_lines(), *map(str, err.problems[:MAX_PROBLEMS_SHOWN])]:
-                say(line, err=True)
-            if err.total > min(len(err.problems), MAX_PROBLEMS_SHOWN):
-                say(f"{path}: ... and {err.total - min(len(err.problems), MAX_PROBLEMS_SHOWN):,} more problems"
-                    + ("" if args.problems else " (--problems FILE writes them all)"), err=True)
-            say(err.headline(), err=True)
+            _say_refused(err, path, say, args.problems)
             refused.append(err)
             outcomes.append((str(path), f"refused: {err.total:,} problem{'s' if err.total != 1 else ''}"))
             exit_code = PROBLEM_EXIT
             continue
-        prefix = "would load (dry run): " if args.dry_run else ""
-        say(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
-        for line in result.report:
-            say(f"  {line}")
+        _say_loaded(result, path, say, args.dry_run)
         outcomes.append((str(path), result))
-        if args.dry_run:
-            for row in records(result.by_measure):
-                say(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
-            for row in records(result.changes):
-                note = " (note changed)" if row.old_value == row.new_value else ""
-                say(f"  revised {row.measure_id} {row.area} {row.period}: "
-                    f"{_number(row.old_value)} -> {_number(row.new_value)}{note}")
     if len(files) > 1 or any(Path(f).is_dir() for f in args.files):
         print(_load_table(outcomes))
         print("\nMonths held per measure" + (" (before this dry run):" if args.dry_run else ":"))
@@ -147,6 +132,31 @@ def load_command(args) -> int:
         count = sum(len(err.problems) for err in refused)
         print(f"{args.problems}: {count:,} problem{'s' if count != 1 else ''} written", file=sys.stderr)
     return exit_code
+
+
+def _say_refused(err, path, say, problems_file) -> None:
+    """A refused file's summary, its first problems and how many more there are."""
+    for line in [*err.summary_lines(), *map(str, err.problems[:MAX_PROBLEMS_SHOWN])]:
+        say(line, err=True)
+    if err.total > min(len(err.problems), MAX_PROBLEMS_SHOWN):
+        say(f"{path}: ... and {err.total - min(len(err.problems), MAX_PROBLEMS_SHOWN):,} more problems"
+            + ("" if problems_file else " (--problems FILE writes them all)"), err=True)
+    say(err.headline(), err=True)
+
+
+def _say_loaded(result, path, say, dry_run: bool) -> None:
+    """What a file did (or would do, on a dry run: with each measure's counts and each revision)."""
+    prefix = "would load (dry run): " if dry_run else ""
+    say(f"{path}: {prefix}{result.summary()} ({result.shape} shape)")
+    for line in result.report:
+        say(f"  {line}")
+    if dry_run:
+        for row in records(result.by_measure):
+            say(f"  {row.measure_id}: added {row.added}, revised {row.revised}, unchanged {row.unchanged}")
+        for row in records(result.changes):
+            note = " (note changed)" if row.old_value == row.new_value else ""
+            say(f"  revised {row.measure_id} {row.area} {row.period}: "
+                f"{_number(row.old_value)} -> {_number(row.new_value)}{note}")
 
 
 def sample_command(args) -> int:
@@ -448,17 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", parents=[common], help="check the plan file")
     validate.set_defaults(run=validate_command)
 
-    load = commands.add_parser("load", parents=[common], help="check and load figures files (CSV or .xlsx)")
-    load.add_argument("files", nargs="+", metavar="FILE", help="CSV or .xlsx files, or folders of them")
-    load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
-    load.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx to read (default: figures, data, or the first)")
-    load.add_argument("--strict", action="store_true",
-                      help="police.uk: crimes outside the plan's districts or with no location are errors")
-    load.add_argument("--allow-future", action="store_true", help="load figures for months after the current month")
-    load.add_argument("--problems", metavar="OUT.csv", help="write every problem of refused files to this CSV")
-    load.add_argument("--as", dest="as_name", metavar="NAME",
-                      help="the person the load log names (default: the operating-system user)")
-    load.set_defaults(run=load_command)
+    _add_load_parser(commands, common)
 
     sample = commands.add_parser("sample", parents=[common],
                                  help="load the invented sample figures into a new store (never over real figures)")
@@ -493,6 +493,25 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--email", action="store_true", help="also e-mail it (METRICS_SMTP_HOST, METRICS_SMTP_TO, ...)")
     digest.set_defaults(run=digest_command)
 
+    _add_users_parser(commands, common)
+    return parser
+
+
+def _add_load_parser(commands, common) -> None:
+    load = commands.add_parser("load", parents=[common], help="check and load figures files (CSV or .xlsx)")
+    load.add_argument("files", nargs="+", metavar="FILE", help="CSV or .xlsx files, or folders of them")
+    load.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    load.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx to read (default: figures, data, or the first)")
+    load.add_argument("--strict", action="store_true",
+                      help="police.uk: crimes outside the plan's districts or with no location are errors")
+    load.add_argument("--allow-future", action="store_true", help="load figures for months after the current month")
+    load.add_argument("--problems", metavar="OUT.csv", help="write every problem of refused files to this CSV")
+    load.add_argument("--as", dest="as_name", metavar="NAME",
+                      help="the person the load log names (default: the operating-system user)")
+    load.set_defaults(run=load_command)
+
+
+def _add_users_parser(commands, common) -> None:
     people = commands.add_parser("users", help="the people who may sign in to the web app, and their roles")
     people_actions = people.add_subparsers(dest="action", required=True, metavar="ACTION")
     for action, words in (("add", "add a user"), ("disable", "stop a user signing in (their name stays on their work)"),
@@ -506,7 +525,6 @@ def build_parser() -> argparse.ArgumentParser:
         if action in ("add", "reset"):
             sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         sub.set_defaults(run=users_command)
-    return parser
 
 
 def main(argv=None) -> int:

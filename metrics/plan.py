@@ -805,25 +805,21 @@ def _crime_index(state: dict) -> dict[str, tuple[str, ...]]:
     return {crime_type: tuple(ids) for crime_type, ids in index.items()}
 
 
-def _validate(paths: list, texts: list) -> Plan:
-    """Read every file, then check what spans them; raise PlanError listing every problem."""
-    state, checks = _new_state(), []
-    for path, text in zip(paths, texts):
-        check = _Checker(str(path))
-        checks.append(check)
-        if isinstance(text, OSError):
-            check.problem(None, None, "", f"cannot read the plan file: {text.strerror}")
-            continue
-        doc, form_problems, unreadable = _read_yaml(str(path), text)
-        check.problems.extend(form_problems)
-        if not unreadable:
-            _read_document(check, doc, state)
-    unreadable = [p for check in checks for p in check.problems
-                  if p.column is not None or p.message.startswith("cannot read the plan file")]
-    if unreadable:  # a file that cannot be read is reported alone: the rest would be guesses
-        raise PlanError(unreadable)
+def _read_file(path, text, state) -> "_Checker":
+    """One plan file read into `state`; its checker holds the file's problems."""
+    check = _Checker(str(path))
+    if isinstance(text, OSError):
+        check.problem(None, None, "", f"cannot read the plan file: {text.strerror}")
+        return check
+    doc, form_problems, unreadable = _read_yaml(str(path), text)
+    check.problems.extend(form_problems)
+    if not unreadable:
+        _read_document(check, doc, state)
+    return check
 
-    first = checks[0]
+
+def _read_header(state, first) -> tuple:
+    """The plan section: (id, title, the month the year starts, the default tolerance)."""
     header = state["header"]
     hcheck = state.get("header_check", first)
     if header is None:  # said once, not again as a missing id and title
@@ -837,7 +833,20 @@ def _validate(paths: list, texts: list) -> Plan:
     elif not isinstance(year_start, int) or isinstance(year_start, bool) or not 1 <= year_start <= 12:
         hcheck.problem(header, "year_start_month", "plan", f'year_start_month must be a month number 1 to 12, not "{year_start}"')
         year_start = 4
-    default_tolerance = hcheck.band(header, "default_tolerance", "plan", default=Band(5.0, True))
+    return plan_id, title, year_start, hcheck.band(header, "default_tolerance", "plan", default=Band(5.0, True))
+
+
+def _validate(paths: list, texts: list) -> Plan:
+    """Read every file, then check what spans them; raise PlanError listing every problem."""
+    state = _new_state()
+    checks = [_read_file(path, text, state) for path, text in zip(paths, texts)]
+    unreadable = [p for check in checks for p in check.problems
+                  if p.column is not None or p.message.startswith("cannot read the plan file")]
+    if unreadable:  # a file that cannot be read is reported alone: the rest would be guesses
+        raise PlanError(unreadable)
+
+    first = checks[0]
+    plan_id, title, year_start, default_tolerance = _read_header(state, first)
 
     areas = state["areas"]
     codes = {a.code for a in areas}

@@ -164,79 +164,91 @@ def _pin_sum(values, months_idx, target, areas, decimals):
 
 
 def generate() -> list[dict]:
+    """Every sample figure, as rows of a long figures file (seeded: the same on every machine)."""
     rng = np.random.default_rng(SEED)
     rows = []
     for measure_id, spec in SPECS.items():
-        level = path(spec["level"])
         first = m(spec["start"]) if "start" in spec else FIRST
         keep = [i for i, month in enumerate(MONTHS) if month >= first]
-        local = spec.get("local", False)
         pinned = [(span(a, b), v) for mid, a, b, v in PUBLISHED if mid == measure_id]
-        if spec["kind"] == "ratio":
-            shares = DISTRICTS if local else {"force": (1, 0.0)}
-            series = _ratio_series(rng, spec, level, shares)
-            for idx, value in pinned:
-                _pin_ratio(series, idx, value, list(shares))
-            if local:  # the force is the pooled districts
-                series["force"] = (sum(s[0] for s in series.values()), sum(s[1] for s in series.values()))
-            if "msf" in spec:
-                msf = _ratio_series(rng, {"volume": 5000, "noise": 0.4}, path(spec["msf"]), {"msf_average": (1, 0.0)})
-                for mid, a, b, v in PUBLISHED_MSF:
-                    if mid == measure_id:
-                        _pin_ratio(msf, span(a, b), v, ["msf_average"])
-                series.update(msf)
-            for area, (num, den) in series.items():
-                rows += [{"measure_id": measure_id, "period": month_label(MONTHS[i]), "area": area,
-                          "value": "", "numerator": int(num[i]), "denominator": int(den[i])} for i in keep]
-            continue
-        if spec["kind"] == "level":
-            noise = rng.normal(0, spec["step"] * 0.6, len(MONTHS))
-            values = np.round((level + noise) / spec["step"]) * spec["step"]
-            if measure_id == "np_criteria_green":
-                values = np.minimum(100, np.maximum.accumulate(np.round(values, 1)))
-            else:
-                values = np.round(values)
-            for idx, value in pinned:
-                values[idx[-1]] = value
-            for label, value in {"pcsos_in_post": {"2006-03": 108}, "np_criteria_green": {"2006-03": 44.4},
-                                 "bme_officers": {"2005-03": 66, "2005-12": 68},
-                                 "bme_staff": {"2005-03": 58, "2005-12": 63}}.get(measure_id, {}).items():
-                values[MONTHS.index(m(label))] = value
-            rows += [{"measure_id": measure_id, "period": month_label(MONTHS[i]), "area": "force",
-                      "value": f"{values[i]:g}"} for i in keep]
-            continue
-        decimals = spec.get("decimals", 0)
-        shares = DISTRICTS if local else {"force": (1, 0.0)}
-        values = {}
-        for area, (share, offset) in shares.items():
-            base = level * season(*spec.get("season", (0.0, 7)))
-            if spec["kind"] == "amount" and local:
-                base = base * (1 + offset / 40)  # sickness per head differs by district, not by size
-            elif local:
-                base = base * share
-            if spec.get("poisson"):
-                values[area] = rng.poisson(base).astype(float)
-            else:
-                values[area] = np.round(np.maximum(0, base * rng.normal(1, spec["noise"], len(MONTHS))), decimals)
-        if spec["kind"] == "amount" and local:
-            # Per-head figures: the force is its own series, districts scatter around it.
-            force = np.round(level * season(*spec.get("season", (0.0, 7))) * rng.normal(1, spec["noise"] / 2, len(MONTHS)), decimals)
-            for idx, value in pinned:
-                _pin_sum({"force": force}, idx, value, ["force"], decimals)
-            values["force"] = force
-        else:
-            for idx, value in pinned:
-                _pin_sum(values, idx, value, list(shares), decimals)
-            if measure_id == CRIME_RISE[0]:
-                base_idx, later_idx = span(*CRIME_RISE[1]), span(*CRIME_RISE[2])
-                target = round(sum(values[a][base_idx].sum() for a in shares) * CRIME_RISE[3])
-                _pin_sum(values, later_idx, target, list(shares), decimals)
-            if local:
-                values["force"] = sum(values[a] for a in shares)
-        for area, series in values.items():
-            rows += [{"measure_id": measure_id, "period": month_label(MONTHS[i]), "area": area,
-                      "value": f"{series[i]:.{decimals}f}"} for i in keep]
+        series_of = {"ratio": _ratio_rows, "level": _level_rows}.get(spec["kind"], _counted_rows)
+        rows += series_of(rng, measure_id, spec, pinned, keep)
     return rows
+
+
+def _ratio_rows(rng, measure_id: str, spec: dict, pinned: list, keep: list) -> list[dict]:
+    """A ratio measure's numerators and denominators (the force pools the districts)."""
+    local = spec.get("local", False)
+    shares = DISTRICTS if local else {"force": (1, 0.0)}
+    series = _ratio_series(rng, spec, path(spec["level"]), shares)
+    for idx, value in pinned:
+        _pin_ratio(series, idx, value, list(shares))
+    if local:  # the force is the pooled districts
+        series["force"] = (sum(s[0] for s in series.values()), sum(s[1] for s in series.values()))
+    if "msf" in spec:
+        msf = _ratio_series(rng, {"volume": 5000, "noise": 0.4}, path(spec["msf"]), {"msf_average": (1, 0.0)})
+        for mid, a, b, v in PUBLISHED_MSF:
+            if mid == measure_id:
+                _pin_ratio(msf, span(a, b), v, ["msf_average"])
+        series.update(msf)
+    return [{"measure_id": measure_id, "period": month_label(MONTHS[i]), "area": area,
+             "value": "", "numerator": int(num[i]), "denominator": int(den[i])}
+            for area, (num, den) in series.items() for i in keep]
+
+
+# Levels the published papers give for a month, held as the sample's figure for it.
+PUBLISHED_LEVELS = {"pcsos_in_post": {"2006-03": 108}, "np_criteria_green": {"2006-03": 44.4},
+                    "bme_officers": {"2005-03": 66, "2005-12": 68}, "bme_staff": {"2005-03": 58, "2005-12": 63}}
+
+
+def _level_rows(rng, measure_id: str, spec: dict, pinned: list, keep: list) -> list[dict]:
+    """A level measure (a count in post, a share of criteria met), held for the force only."""
+    noise = rng.normal(0, spec["step"] * 0.6, len(MONTHS))
+    values = np.round((path(spec["level"]) + noise) / spec["step"]) * spec["step"]
+    if measure_id == "np_criteria_green":
+        values = np.minimum(100, np.maximum.accumulate(np.round(values, 1)))
+    else:
+        values = np.round(values)
+    for idx, value in pinned:
+        values[idx[-1]] = value
+    for label, value in PUBLISHED_LEVELS.get(measure_id, {}).items():
+        values[MONTHS.index(m(label))] = value
+    return [{"measure_id": measure_id, "period": month_label(MONTHS[i]), "area": "force",
+             "value": f"{values[i]:g}"} for i in keep]
+
+
+def _counted_rows(rng, measure_id: str, spec: dict, pinned: list, keep: list) -> list[dict]:
+    """A count or an amount per head, for the force and (when local) each district."""
+    level, decimals, local = path(spec["level"]), spec.get("decimals", 0), spec.get("local", False)
+    shares = DISTRICTS if local else {"force": (1, 0.0)}
+    values = {}
+    for area, (share, offset) in shares.items():
+        base = level * season(*spec.get("season", (0.0, 7)))
+        if spec["kind"] == "amount" and local:
+            base = base * (1 + offset / 40)  # sickness per head differs by district, not by size
+        elif local:
+            base = base * share
+        if spec.get("poisson"):
+            values[area] = rng.poisson(base).astype(float)
+        else:
+            values[area] = np.round(np.maximum(0, base * rng.normal(1, spec["noise"], len(MONTHS))), decimals)
+    if spec["kind"] == "amount" and local:
+        # Per-head figures: the force is its own series, districts scatter around it.
+        force = np.round(level * season(*spec.get("season", (0.0, 7))) * rng.normal(1, spec["noise"] / 2, len(MONTHS)), decimals)
+        for idx, value in pinned:
+            _pin_sum({"force": force}, idx, value, ["force"], decimals)
+        values["force"] = force
+    else:
+        for idx, value in pinned:
+            _pin_sum(values, idx, value, list(shares), decimals)
+        if measure_id == CRIME_RISE[0]:
+            base_idx, later_idx = span(*CRIME_RISE[1]), span(*CRIME_RISE[2])
+            target = round(sum(values[a][base_idx].sum() for a in shares) * CRIME_RISE[3])
+            _pin_sum(values, later_idx, target, list(shares), decimals)
+        if local:
+            values["force"] = sum(values[a] for a in shares)
+    return [{"measure_id": measure_id, "period": month_label(MONTHS[i]), "area": area,
+             "value": f"{series[i]:.{decimals}f}"} for area, series in values.items() for i in keep]
 
 
 # Peer forces for the ranking and the funnel plot: INVENTED forces with INVENTED figures ("Peer
