@@ -49,6 +49,7 @@ def _masked(url: str) -> str:
 
 
 class PostgresStore:
+    look_seconds = 0.1  # a look at the version is a round trip: it stands this long (metrics.read_model)
     kind = "postgres"
 
     def __init__(self, url: str, read_only: bool = False):

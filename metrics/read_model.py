@@ -6,9 +6,10 @@ version is looked at (a file's modification time, or PostgreSQL's one-row versio
 either way). When it has changed, a new copy is made and swapped in; readers already running finish
 on the copy they started with. If the store is busy (a load is writing), the old copy keeps
 serving and the next read tries again, so a page may show figures a moment old but never waits
-for a writer (at most 0.3 s to find the store busy). A look at the version stands for a tenth of
-a second: a page's several callbacks, and its many pieces of work, take one look between them, not
-one each (on PostgreSQL each look is a round trip to the server).
+for a writer (at most 0.3 s to find the store busy). On PostgreSQL, where each look at the version
+is a round trip to the server, a look stands for a tenth of a second (the store's `look_seconds`):
+a page's several callbacks take one look between them, not one each. A DuckDB file's version is a
+small file read, looked at every time.
 """
 from __future__ import annotations
 
@@ -51,9 +52,6 @@ def _content(database) -> tuple:
     return database.execute(CONTENT_SQL).fetchone()
 
 
-LOOK_SECONDS = 0.1  # how long a look at the store's version stands
-
-
 class ReadModel:
     def __init__(self, store, measures: tuple | None = None):
         self.store = store
@@ -77,7 +75,7 @@ class ReadModel:
         if held is not None and (now < self._looked_until or now < self._busy_until):
             return held
         if held is not None and held.version == self.store.version():
-            self._looked_until = now + LOOK_SECONDS
+            self._looked_until = now + self.store.look_seconds
             return held
         # One thread makes the new copy; the others wait for it (a fraction of a second), so a
         # person's own change shows on the page that follows it.
@@ -90,7 +88,7 @@ class ReadModel:
             try:
                 # The first copy waits for a writer to finish; later ones keep serving the old copy.
                 self._copy = self._make_copy(wait_seconds=60.0 if held is None else 0.3)
-                self._looked_until = time.monotonic() + LOOK_SECONDS
+                self._looked_until = time.monotonic() + self.store.look_seconds
             except stores.StoreBusy:
                 if held is None:
                     raise

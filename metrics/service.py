@@ -48,11 +48,6 @@ def _plan(source: Source, version: tuple) -> Plan:
     return load_plan(list(source.config))
 
 
-def plan_files_version(source: Source) -> tuple:
-    """Changes whenever one of the plan's files is edited."""
-    return _files_version(source.config)
-
-
 def plan_for(source: Source) -> Plan:
     """The plan, read again whenever one of its files changes (no restart after an edit)."""
     return _plan(source, _files_version(source.config))

@@ -262,6 +262,7 @@ class FileStore:
     """A DuckDB file. Its data version is read without opening the file, so without waiting for a
     writer: a token in a small file beside it, written after every commit, with the file's and its
     write-ahead log's modification times and sizes (which catch a change made any other way)."""
+    look_seconds = 0.0  # the version is a small file read: looked at every time (metrics.read_model)
     kind = "duckdb"
 
     def __init__(self, path: str | Path, read_only: bool = False):
