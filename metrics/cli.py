@@ -37,12 +37,11 @@ class UsageError(Problem):
 
 
 def _import_the_engine() -> None:
-    """Every command but validate needs pandas, the engine and the loader: import them only then,
-    so validate starts in a fraction of the time."""
-    global STATUS_COLUMNS, Engine, records, fmt, later_figures_note, precision, FiguresError, load_figures
+    """Every command but validate needs the engine: import it only then, so validate starts in a
+    fraction of the time. The loader is imported by the commands that load."""
+    global STATUS_COLUMNS, Engine, records, fmt, later_figures_note, precision
     from metrics.engine import STATUS_COLUMNS, Engine
     from metrics.formats import fmt, later_figures_note, precision, records
-    from metrics.loading import FiguresError, load_figures
 
 
 def open_store(db, plan=None, read_only: bool = True):
@@ -94,7 +93,7 @@ def load_command(args) -> int:
     Ends, for more than one file, with a table of what each file did and the months held per measure."""
     from tqdm import tqdm
 
-    from metrics.loading import figure_files, months_held, problems_csv
+    from metrics.loading import FiguresError, figure_files, load_figures, months_held, problems_csv
 
     plan, exit_code = _plan(args), 0
     loaded_by = _person(args.as_name)

@@ -222,8 +222,9 @@ class Engine:
         """The latest month in which at least half of the measures that have figures hold one, so
         two measures loaded early for a new month do not turn the rest to "no data"."""
         return self.conn.execute(f"""
-            WITH held AS (SELECT measure_id, month FROM figures WHERE list_contains({literal(list(self.plan.measure_ids))}, measure_id)),
-                 per_month AS (SELECT month, count(DISTINCT measure_id) AS n FROM held GROUP BY month)
+            WITH held AS (SELECT DISTINCT measure_id, month FROM figures
+                          WHERE measure_id IN ({", ".join(literal(m) for m in self.plan.measure_ids)})),
+                 per_month AS (SELECT month, count(*) AS n FROM held GROUP BY month)
             SELECT max(month) FROM per_month
             WHERE 2 * n >= (SELECT count(DISTINCT measure_id) FROM held)""").fetchone()[0]
 
@@ -394,19 +395,27 @@ class Engine:
                  "0 AS phase, CAST(NULL AS BIGINT) AS phase_from, CAST(NULL AS VARCHAR) AS phase_note")
         phase_join = ("""ASOF LEFT JOIN (SELECT * FROM spc_phase_frame WHERE phase > 0) ph
                  ON ph.measure_id = f.measure_id AND f.month >= ph.phase_from""" if phased else "")
-        points = f"""SELECT f.measure_id, f.area, f.month, f.value AS x,
+        # The scorecard's series are numbered: ordering and grouping by one integer costs less
+        # than by two texts. The chart keeps the texts (the projections read them).
+        keys = "series" if latest_only else "measure_id, area"
+        cur.execute("""CREATE OR REPLACE TEMP TABLE spc_series AS
+            SELECT measure_id, area, row_number() OVER () AS series FROM scope WHERE reported""")
+        points = f"""SELECT {"s.series" if latest_only else "f.measure_id, f.area"}, f.month, f.value AS x,
                    (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
                    m.spc_screen AS screen, {phase},
                    {f"list_contains({literal(seasonal_ids)}, f.measure_id)" if seasonal_ids else "false"} AS seasonal,
                    m.aggregation = 'sum' OR m.unit = 'count' AS multiplicative
             FROM figures f
-            JOIN scope s ON s.measure_id = f.measure_id AND s.area = f.area AND s.reported
+            JOIN spc_series s ON s.measure_id = f.measure_id AND s.area = f.area
             JOIN plan_measures m ON m.measure_id = f.measure_id
             {phase_join}
             WHERE f.month <= {int(as_of)} AND f.value IS NOT NULL"""
-        spc.build_spc(cur, points, latest_only=latest_only, year_start_month=self.plan.year_start_month,
+        spc.build_spc(cur, points, keys, latest_only=latest_only, year_start_month=self.plan.year_start_month,
                       phased=phased, seasonal=bool(seasonal_ids),
                       screened=any(m.spc_screen_outliers for m in self.plan.measures))
+        if latest_only:
+            cur.execute("""CREATE OR REPLACE TEMP TABLE spc_flags AS
+                SELECT s.measure_id, s.area, f.* EXCLUDE (series) FROM spc_flags f JOIN spc_series s USING (series)""")
 
     def _run(self, cur, anchors, area: str | None, spc_as_of: int | None, latest_only: bool = False) -> None:
         if isinstance(anchors, list):  # rows: no pandas needed
