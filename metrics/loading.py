@@ -26,11 +26,10 @@ from metrics import store
 from metrics.periods import PeriodError, month_index, month_label, month_words, parse_month
 from metrics.plan import Plan
 from metrics.readers import excel, police_uk
+from metrics.row_checks import check_rows
 from metrics.errors import Problem
 
-ACCEPTED_VALUES = "accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a"
 # Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
-MAX_NOTE_LENGTH = 2000             # characters in a note
 MAX_PROBLEMS_KEPT = 100_000        # problems listed one by one; the kinds summary counts them all
 SUMMARY_FROM = 10                  # more problems than this are summarised per kind first
 
@@ -255,11 +254,13 @@ def _drop_rows(conn) -> None:
 
 
 def _drop_temp(conn, name: str) -> None:
-    kind = conn.execute("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $n AND temporary UNION ALL "
-                        "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $n AND temporary",
-                        {"n": name}).fetchone()
-    if kind:
-        conn.execute(f"DROP {kind[0]} {name}")
+    # Not a look in duckdb_tables(): with a million cells staged, that costs a quarter of a second.
+    import duckdb
+    for kind in ("VIEW", "TABLE"):
+        try:
+            conn.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
+        except duckdb.CatalogException:  # the name is the other kind
+            continue
 
 
 def _stage_rows(conn, shape: str, columns: dict) -> None:
@@ -302,35 +303,7 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# --- checking every row at once ----------------------------------------------------------------
-
-# A number as analysts write it: optional £, thousands commas, decimals, and %, k, m or bn after.
-NUMBER_PATTERN = r"^(-)?\s*£?\s*(-)?([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)\s*(%|k|m|bn)?$"
-
-
-def _number_sql(text: str, decimal_comma: bool = False) -> str:
-    """SQL turning an analyst's number text into a DOUBLE (NULL when it is not one).
-    With a decimal comma (semicolon-separated files) 1.234,5 is read as 1234.5."""
-    if decimal_comma:
-        text = f"replace(replace({text}, '.', ''), ',', '.')"
-    body = f"regexp_extract(lower({text}), '{NUMBER_PATTERN}', 3)"
-    suffix = f"regexp_extract(lower({text}), '{NUMBER_PATTERN}', 5)"
-    sign = (f"CASE WHEN regexp_extract(lower({text}), '{NUMBER_PATTERN}', 1) = '-' "
-            f"OR regexp_extract(lower({text}), '{NUMBER_PATTERN}', 2) = '-' THEN -1 ELSE 1 END")
-    multiplier = f"CASE {suffix} WHEN 'k' THEN 1e3 WHEN 'm' THEN 1e6 WHEN 'bn' THEN 1e9 ELSE 1 END"
-    written = (f"CASE WHEN regexp_matches(lower({text}), '{NUMBER_PATTERN}') "
-               f"THEN {sign} * TRY_CAST(replace({body}, ',', '') AS DOUBLE) * {multiplier} END")
-    # Most figures are plain numbers: cast those directly and keep the patterns for the rest.
-    plain = f"TRY_CAST({text} AS DOUBLE)"
-    # A blank cell (a ratio's value, say) is no number: skip the patterns for it too.
-    return (f"CASE WHEN coalesce({text}, '') = '' THEN NULL "
-            f"WHEN isfinite({plain}) AND NOT contains(lower({text}), 'e') THEN {plain} ELSE {written} END")
-
-
-def _hours_sql(text: str) -> str:
-    return (f"CASE WHEN contains({text}, ':') AND regexp_matches({text}, '^[0-9]+:[0-5][0-9]$') THEN "
-            f"CAST(split_part({text}, ':', 1) AS DOUBLE) + CAST(split_part({text}, ':', 2) AS DOUBLE) / 60 END")
-
+# --- what the checks join to --------------------------------------------------------------------
 
 def _register_plan(conn, plan: Plan) -> None:
     measures = pd.DataFrame(
@@ -364,117 +337,9 @@ def _stage_periods(conn, source: str = "rows", raw_column: str | None = None) ->
     conn.unregister("periods_frame")
 
 
-def _short(text: str, limit: int = 80) -> str:
-    """SQL for a cell quoted in a reason: a pasted essay is cut, so one problem stays one line."""
-    return f"CASE WHEN length({text}) > {limit} THEN left({text}, {limit - 3}) || '...' ELSE {text} END"
-
-
 def current_month() -> int:
     today = dt.date.today()
     return month_index(today.year, today.month)
-
-
-def _check_rows(conn, decimal_comma: bool = False, allow_future: bool = False, now: int | None = None) -> None:
-    """Table `problems`: every reason each row of `rows` cannot be loaded (with `checked`, the rows
-    parsed). Rows of a police.uk file were checked one crime at a time (`row_problems`) first."""
-    now = current_month() if now is None else now
-    value, hours = _number_sql("r.value_text", decimal_comma), _hours_sql("r.value_text")
-    # One pass from the rows (a view over the file's cells) to the parsed figures: a table fewer to
-    # write is a second saved on a million rows.
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT *,
-            CASE WHEN unit = 'hours' THEN coalesce(hours_value, number_value) ELSE number_value END AS value,
-            coalesce(numerator_text, '') <> '' OR coalesce(denominator_text, '') <> '' AS has_ratio_parts
-        FROM (
-        SELECT r.*, p.month, p.error AS period_error, m.unit, m.aggregation, m.scale,
-               m.measure_id IS NOT NULL AS known_measure, a.area IS NOT NULL AS known_area,
-               lower(coalesce(r.value_text, '')) IN ('n/a', 'na', 'n.a.', 'not applicable') AS not_applicable,
-               coalesce(r.value_text, '') = '' AS value_blank,
-               {hours} AS hours_value,
-               {value} AS number_value,
-               {_number_sql('r.numerator_text', decimal_comma)} AS numerator,
-               {_number_sql('r.denominator_text', decimal_comma)} AS denominator
-        FROM rows r
-        LEFT JOIN periods p ON p.period_text = r.period_text
-        LEFT JOIN plan_measures m ON m.measure_id = r.measure_id
-        LEFT JOIN plan_areas a ON a.area = r.area)""")
-    future = "false" if allow_future else f"month > {now}"
-    # Each check: what a problem row says, and which rows have it. A clean row passes every check,
-    # so the checks run over the rows that fail any (`suspect`, usually none), not every row.
-    checks = [
-        (f"""row_number, 'measure_id' AS column_name,
-               CASE WHEN coalesce(measure_id, '') = '' THEN 'measure_id is blank'
-                    ELSE 'unknown measure "' || {_short('measure_id')} || '"' END AS reason,
-               {_short('measure_id')} AS detail, measure_id AS value""",
-         """NOT known_measure"""),
-        (f"""row_number, 'area', 'unknown area "' || {_short('area')} || '"', {_short('area')}, area""",
-         """NOT known_area"""),
-        ("""row_number, period_column,
-               CASE WHEN coalesce(period_text, '') = '' THEN 'period is blank (accepted: 2005-04, Apr 2005, April 2005, 2005-04-01)'
-                    ELSE 'bad period: ' || period_error END, NULL, period_text""",
-         """period_error IS NOT NULL OR coalesce(period_text, '') = ''"""),
-        (f"""row_number, period_column,
-               'the period ' || period_text || ' is after the current month ({month_words(now)}): a figure cannot be '
-               || 'for a month still to come (--allow-future loads it anyway)', NULL, period_text""",
-         f"""{future} AND NOT (value_blank AND NOT has_ratio_parts)"""),
-        (f"""row_number, value_column,
-               CASE WHEN hours_value IS NOT NULL THEN '"' || value_text || '" is hours:minutes, but measure '
-                         || measure_id || ' is in ' || unit || ' (hours:minutes is only for hours)'
-                    ELSE '"' || {_short('value_text')} || '" is not a number ({ACCEPTED_VALUES})' END, NULL, value_text""",
-         """known_measure AND NOT value_blank AND NOT not_applicable AND value IS NULL"""),
-        ("""row_number, value_column, '"' || value_text || '" is a percent, but measure ' || measure_id
-               || ' is in ' || unit || ' (a % sign is only for percent measures)', NULL, value_text""",
-         """known_measure AND unit <> 'percent' AND ends_with(value_text, '%')"""),
-        ("""row_number, value_column, 'a percent must be between 0 and 100, not ' || value_text, NULL, value_text""",
-         """known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)"""),
-        ("""row_number, value_column, 'a count cannot be negative (' || value_text || ')', NULL, value_text""",
-         """known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0"""),
-        (f"""row_number, 'numerator', '"' || {_short('numerator_text')} || '" is not a number', NULL, numerator_text""",
-         """coalesce(numerator_text, '') <> '' AND numerator IS NULL"""),
-        (f"""row_number, 'denominator', '"' || {_short('denominator_text')} || '" is not a number', NULL, denominator_text""",
-         """coalesce(denominator_text, '') <> '' AND denominator IS NULL"""),
-        ("""row_number, 'denominator', 'the denominator is zero: a ratio needs a denominator above 0', NULL, denominator_text""",
-         """denominator = 0"""),
-        ("""row_number, 'numerator', 'numerator and denominator cannot be negative', NULL, NULL""",
-         """numerator < 0 OR denominator < 0"""),
-        ("""row_number, 'numerator', 'the numerator is larger than the denominator, so the percent would be over 100',
-               NULL, numerator_text""",
-         """unit = 'percent' AND numerator > denominator AND denominator > 0"""),
-        ("""row_number, CASE WHEN coalesce(numerator_text, '') = '' THEN 'numerator' ELSE 'denominator' END,
-               'measure ' || measure_id || ' is a ratio: give both numerator and denominator', NULL, NULL""",
-         """known_measure AND aggregation = 'ratio' AND NOT not_applicable
-          AND (coalesce(numerator_text, '') = '') <> (coalesce(denominator_text, '') = '')"""),
-        ("""row_number, 'numerator',
-               'measure ' || measure_id || ' is not a ratio: give a value, not numerator and denominator', NULL, NULL""",
-         """known_measure AND aggregation <> 'ratio' AND has_ratio_parts"""),
-        (f"""row_number, 'note', 'the note is ' || length(note) || ' characters long; a note may '
-               || 'have at most {MAX_NOTE_LENGTH:,} characters', NULL, NULL""",
-         f"""length(note) > {MAX_NOTE_LENGTH}"""),
-    ]
-    per_row = "\n        UNION ALL\n        ".join(f"SELECT {select} FROM suspect WHERE {where}" for select, where in checks)
-    suspect = " OR ".join(f"({where})" for _, where in checks)
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE problems AS
-        WITH suspect AS MATERIALIZED (SELECT * FROM checked WHERE {suspect})
-        {per_row}
-        UNION ALL
-        SELECT row_number, period_column,
-               'duplicate: ' || measure_id || ', ' || area || ', ' || period_text
-               || ' is also on row ' || first_row, NULL, NULL
-        FROM (SELECT *,
-                     row_number() OVER same_figure AS copy_number,
-                     first_value(row_number) OVER same_figure AS first_row
-              FROM checked
-              -- a hash count finds the few repeated figures; only those are put in row order
-              SEMI JOIN (SELECT measure_id, area, month FROM checked
-                         WHERE month IS NOT NULL AND NOT (value_blank AND NOT has_ratio_parts)
-                         GROUP BY ALL HAVING count(*) > 1) USING (measure_id, area, month)
-              WHERE month IS NOT NULL AND NOT (value_blank AND NOT has_ratio_parts)
-              WINDOW same_figure AS (PARTITION BY measure_id, area, month ORDER BY row_number, period_column))
-        WHERE copy_number > 1
-    """)
-    conn.execute("INSERT INTO problems SELECT row_number, column_name, reason, detail, value FROM row_problems")
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -648,7 +513,7 @@ def _check_file(conn, plan: Plan, path: Path, name: str, sheet, strict: bool, al
     if no_rows and not conn.execute("SELECT count(*) FROM row_problems").fetchone()[0]:
         raise FiguresError(name, [FigureProblem(name, 2, "-", "the file has headers but no figures")])
     _stage_periods(conn, raw_column=columns["period"] if shape == "long" else None)
-    _check_rows(conn, reading.decimal_comma, allow_future, now)
+    check_rows(conn, now, reading.decimal_comma, allow_future)
     error = _collect_problems(conn, name, plan)
     if error is not None:
         raise error

@@ -4,6 +4,8 @@ actual `c` and the other measure's actual `mt`, so the engine resolves every tar
 measure in one query. `target_words` says each kind in words for the pages, the pack and the CLI."""
 from __future__ import annotations
 
+from metrics.plan.model import TARGET_KINDS as PLAN_TARGET_KINDS
+
 
 def level() -> str:
     return "t.value"
@@ -27,8 +29,9 @@ def measure() -> str:
     return "mt.actual"
 
 
-TARGET_KINDS = {"level": level, "change_pct": change_pct, "change_pp": change_pp, "comparator": comparator,
-                "measure": measure}
+# The kinds are the plan model's list: a kind the plan allows without SQL here fails at import.
+TARGET_KINDS = {kind: {"level": level, "change_pct": change_pct, "change_pp": change_pp, "comparator": comparator,
+                       "measure": measure}[kind] for kind in PLAN_TARGET_KINDS}
 
 
 def target_value_sql() -> str:

@@ -6,8 +6,9 @@ import pytest
 
 from conftest import figures_file, monthly
 from metrics import store
-from metrics.loading import FiguresError, load_figures
+from metrics.loading import FiguresError, current_month, load_figures
 from metrics.plan import load_plan
+from metrics.row_checks import row_checks
 
 HERE = Path(__file__).resolve().parent
 PLAN = load_plan(HERE.parent / "config" / "targets.yaml")
@@ -35,6 +36,24 @@ EXPECTED = {
     "future_month.csv": (2, "period", "the period 2090-03 is after the current month"),
     "long_note.csv": (2, "note", "the note is 2500 characters long; a note may have at most 2,000 characters"),
     "police_uk_bad_month.csv": (2, "Month", '"2008-13" is not a month'),
+    "percent_sign_on_a_count.csv": (2, "value", '"12%" is a percent, but measure pcsos_in_post is in count'),
+    "numerator_not_a_number.csv": (2, "numerator", '"nine hundred" is not a number'),
+    "denominator_not_a_number.csv": (2, "denominator", '"a thousand" is not a number'),
+    "negative_numerator.csv": (2, "numerator", "numerator and denominator cannot be negative"),
+    "numerator_over_denominator.csv": (2, "numerator", "the numerator is larger than the denominator"),
+    "ratio_parts_on_a_count.csv": (2, "numerator", "measure pcsos_in_post is not a ratio: give a value"),
+}
+
+# The bad file that shows each of the loader's row checks (metrics/row_checks.py) at work.
+FILE_FOR_CHECK = {
+    "unknown_measure": "unknown_measure.csv", "unknown_area": "unknown_area.csv", "bad_period": "bad_period.csv",
+    "future_month": "future_month.csv", "not_a_number": "text_in_number.csv",
+    "percent_sign_off_percent": "percent_sign_on_a_count.csv", "percent_out_of_range": "percent_140.csv",
+    "negative_count": "negative_count.csv", "numerator_not_a_number": "numerator_not_a_number.csv",
+    "denominator_not_a_number": "denominator_not_a_number.csv", "zero_denominator": "zero_denominator.csv",
+    "negative_ratio_part": "negative_numerator.csv", "numerator_over_denominator": "numerator_over_denominator.csv",
+    "ratio_part_missing": "numerator_only.csv", "ratio_parts_on_a_value_measure": "ratio_parts_on_a_count.csv",
+    "long_note": "long_note.csv",
 }
 
 
@@ -49,6 +68,12 @@ def loaded_store(tmp_path):
 def snapshot(conn):
     return {table: conn.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
             for table in ("figures", "revisions", "loads")}
+
+
+def test_every_row_check_has_a_bad_file_in_the_corpus():
+    names = [check.name for check in row_checks(now=current_month(), allow_future=False)]
+    assert sorted(FILE_FOR_CHECK) == sorted(names)
+    assert set(FILE_FOR_CHECK.values()) <= set(EXPECTED)
 
 
 def test_the_corpus_has_a_file_for_every_expected_error():

@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("METRICS_PLAN_CACHE", str(folder))
-    monkeypatch.setattr(plan_module, "_MEMO", {})
+    monkeypatch.setattr(plan_module.cache, "_MEMO", {})
     return folder
 
 
 def forget_in_memory(monkeypatch):
-    monkeypatch.setattr(plan_module, "_MEMO", {})
+    monkeypatch.setattr(plan_module.cache, "_MEMO", {})
 
 
 def refuse_to_validate(monkeypatch):

@@ -1,32 +1,17 @@
-"""Read and validate the plan file (config/targets.yaml).
-
-Validation collects every problem, each naming the file, the line and the field, and says what is
-allowed. A plan with any problem is refused whole. Every key is known: an unknown or repeated key
-anywhere is a problem. YAML anchors and aliases are refused before anything is expanded.
-
-The plan is parsed with libyaml, and a valid plan is kept in a cache keyed by the files' contents
-(and this module's code), so an unchanged plan is not validated again.
-"""
+"""Reading and checking the plan's files: every problem at once, each naming the file, line and
+field, and what is allowed."""
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import re
-from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
-from metrics.periods import PeriodError, month_label, parse_month, parse_month_range
-from metrics.errors import Problem
+from metrics.periods import GRAINS, PeriodError, month_label, parse_month, parse_month_range
+from metrics.plan.model import (AGGREGATIONS, AREA_KINDS, DIRECTIONS, TARGET_KINDS, TRAJECTORIES, UNITS, Area,
+                                Band, Baseline, Measure, Objective, Phase, Plan, PlanError, PlanProblem,
+                                Priority, Target)
+from metrics.plan.yaml_lines import _line, _Node, _read_yaml, _Reported
 
-UNITS = ("percent", "count", "hours", "seconds", "rate", "currency", "ratio")
-DIRECTIONS = ("higher", "lower", "neutral")
-AGGREGATIONS = ("sum", "mean", "ratio", "last")
-GRAINS = ("month", "quarter", "ytd", "rolling12", "year")
-TARGET_KINDS = ("level", "change_pct", "change_pp", "comparator", "measure")
-TRAJECTORIES = ("step", "linear")
-AREA_KINDS = ("force", "district", "comparator", "peer")
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 # Phase starts outside these years are typing slips (2306-04), not process changes.
 PHASE_YEARS = (1900, 2100)
@@ -47,355 +32,6 @@ PHASE_KEYS = ("from", "note")
 MEASURE_FIELDS = set(MEASURE_KEYS)
 
 
-@dataclass(frozen=True)
-class Band:
-    """A tolerance or a stable-within band: absolute units, or a percent of a reference value."""
-    value: float
-    is_percent: bool
-
-    def __str__(self) -> str:
-        return f"{self.value:g}%" if self.is_percent else f"{self.value:g}"
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str
-    value: float | None
-    by: int                 # month index
-    start: int | None       # month index of `from`
-    series: str | None      # comparator area code
-    area: str | None        # the one area it applies to, if the plan says so
-    trajectory: str | None = None  # step | linear for this milestone; None: the measure's
-    measure: str | None = None     # kind measure: the measure whose figures are the target
-
-
-@dataclass(frozen=True)
-class Phase:
-    """A recorded process change: SPC limits are worked out afresh from this month."""
-    start: int              # month index of `from`
-    note: str
-
-
-@dataclass(frozen=True)
-class Baseline:
-    first: int | None       # month indexes of the baseline period
-    last: int | None
-    value: float | None     # a published value wins over the period's figures
-
-    @property
-    def label(self) -> str:
-        if self.first is None:
-            return "published value"
-        if self.first == self.last:
-            return month_label(self.first)
-        return f"{month_label(self.first)}..{month_label(self.last)}"
-
-
-@dataclass(frozen=True)
-class Measure:
-    id: str
-    title: str
-    definition: str
-    unit: str
-    direction: str
-    aggregation: str
-    assess_on: str
-    priority_id: str
-    objective_id: str
-    owner: str
-    baseline: Baseline | None
-    targets: tuple[Target, ...]
-    trajectory: str
-    tolerance: Band
-    stable_within: Band | None
-    scale: float
-    spc_baseline: tuple[int, int] | None
-    spc_screen_outliers: bool
-    order: int
-    spc_phases: tuple[Phase, ...] = ()
-    spc_seasonal: bool = False
-
-
-@dataclass(frozen=True)
-class Objective:
-    id: str
-    title: str
-    owner: str
-    priority_id: str
-
-
-@dataclass(frozen=True)
-class Priority:
-    id: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Area:
-    code: str
-    name: str
-    kind: str  # force | district | comparator | peer
-    aliases: tuple[str, ...] = ()  # other names it goes by, e.g. in police.uk LSOA names
-
-
-@dataclass(frozen=True)
-class Plan:
-    id: str
-    title: str
-    year_start_month: int
-    default_tolerance: Band
-    areas: tuple[Area, ...]
-    priorities: tuple[Priority, ...]
-    objectives: tuple[Objective, ...]
-    measures: tuple[Measure, ...]
-    sources: tuple[str, ...] = field(default=())
-    # police.uk crime type -> the ids of the measures it counts towards, in the plan's order
-    crime_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def measure(self, measure_id: str) -> Measure:
-        for measure in self.measures:
-            if measure.id == measure_id:
-                return measure
-        raise KeyError(measure_id)
-
-    @property
-    def measure_ids(self) -> list[str]:
-        return [m.id for m in self.measures]
-
-    @property
-    def area_codes(self) -> list[str]:
-        return [a.code for a in self.areas]
-
-    def area_name(self, code: str) -> str:
-        return next((a.name for a in self.areas if a.code == code), code)
-
-
-@dataclass(frozen=True)
-class PlanProblem:
-    file: str
-    line: int
-    where: str
-    message: str
-    column: int | None = None  # given for YAML syntax errors: file:line:column:
-
-    def __str__(self) -> str:
-        where = f" {self.where}:" if self.where else ""
-        column = f":{self.column}" if self.column is not None else ""
-        return f"{self.file}:{self.line}{column}:{where} {self.message}"
-
-
-class PlanError(Problem):
-    """The plan has problems; `problems` lists every one."""
-
-    def __init__(self, problems: list[PlanProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-# --- YAML with line numbers -------------------------------------------------------------------
-
-class _Node(dict):
-    """A mapping that remembers its own line and the line of each of its keys."""
-    line: int = 1
-    key_lines: dict = {}
-
-
-class _Seq(list):
-    """A list that remembers its own line and the line of each item."""
-    line: int = 1
-    item_lines: list = []
-
-
-class _Reported:
-    """A value already reported as a problem (a non-finite number, a YAML tag): checks skip it."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-
-_LOADER = None
-
-
-def _loader_class():
-    """libyaml's parser with PyYAML's safe resolver, less timestamps: we read YYYY-MM ourselves."""
-    global _LOADER
-    if _LOADER is None:
-        import yaml
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        _LOADER = type("_PlanLoader", (base,), {"yaml_implicit_resolvers": {
-            key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-            for key, resolvers in base.yaml_implicit_resolvers.items()}})
-    return _LOADER
-
-
-def _syntax_problem(file: str, err) -> PlanProblem:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    if mark is None:
-        return PlanProblem(file, 1, "", f"not valid YAML: {err}")
-    message = f"not valid YAML: {getattr(err, 'problem', None) or err}"
-    context, start = getattr(err, "context", None), getattr(err, "context_mark", None)
-    if context and start is not None and start is not mark:  # where the unclosed thing began
-        message += f" ({context} started at line {start.line + 1}, column {start.column + 1})"
-    return PlanProblem(file, mark.line + 1, "", message, mark.column + 1)
-
-
-class _Unreadable(Exception):
-    """The file cannot be read as a plan at all: reported alone, with its line and column."""
-
-    def __init__(self, mark, message: str):
-        super().__init__(message)
-        self.problem = (mark.line + 1, mark.column + 1, message)
-
-
-def _read_yaml(file: str, text: str):
-    """The document as _Node/_Seq/scalars and the problems found in its form, or one problem alone
-    when the file cannot be read (a syntax error, an anchor, a second document, deep nesting)."""
-    import yaml
-    problems: list[PlanProblem] = []
-    try:
-        return _build(file, text, problems), problems, False
-    except yaml.YAMLError as err:
-        return None, [_syntax_problem(file, err)], True
-    except _Unreadable as err:
-        line, column, message = err.problem
-        return None, [PlanProblem(file, line, "", message, column)], True
-
-
-MAX_DEPTH = 32  # the plan nests 9 deep; far deeper is a hostile file, not a plan
-
-
-def _build(file: str, text: str, problems: list):
-    """Build the document from libyaml's parser events, in one pass and without recursion.
-
-    Working from events, an anchor or alias is refused where it is met, before anything could
-    be expanded (a few hundred bytes of aliases once took minutes and gigabytes), and nesting
-    has a limit (libyaml's own composer recurses, and crashes on a file of 100,000 brackets).
-    """
-    from yaml import events
-    loader = _loader_class()(text)
-    stack: list[list] = []  # open containers: [container, (pending key, its line) or None]
-    root, documents = None, 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            kind = type(event)
-            if kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
-                stack.pop()
-                continue
-            if kind is events.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise _Unreadable(event.start_mark, "not valid YAML: a plan file holds one YAML document "
-                                                        "(remove the second ---)")
-                continue
-            if kind is events.AliasEvent or getattr(event, "anchor", None) is not None:
-                sign = "*" if kind is events.AliasEvent else "&"
-                raise _Unreadable(event.start_mark, f'YAML anchors and aliases are not allowed in the plan '
-                                                    f'(found "{sign}{event.anchor}"); write each value out in full')
-            if kind is events.ScalarEvent:
-                value = _scalar(loader, event, file, problems)
-            elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
-                value = _container(kind is events.MappingStartEvent, event, file, problems)
-                if len(stack) >= MAX_DEPTH:
-                    raise _Unreadable(event.start_mark, f"the plan nests lists and mappings more than {MAX_DEPTH} "
-                                                        "deep; it cannot be a plan")
-            else:
-                continue  # stream and document ends
-            if not stack:
-                root = value
-            else:
-                _attach(stack[-1], value, event, file, problems)
-            if kind is not events.ScalarEvent:
-                stack.append([value, None])
-    finally:
-        loader.dispose()
-    return root
-
-
-def _container(is_mapping: bool, event, file: str, problems: list):
-    container = _Node() if is_mapping else _Seq()
-    container.line = event.start_mark.line + 1
-    if is_mapping:
-        container.key_lines = {}
-    else:
-        container.item_lines = []
-    if event.tag is not None and not event.implicit:
-        problems.append(PlanProblem(file, container.line, "",
-                                    f'the YAML tag "{event.tag}" is not allowed in the plan; write plain values'))
-    return container
-
-
-def _attach(top: list, value, event, file: str, problems: list) -> None:
-    """Put a value in the open container: a list item, a mapping's key, or the value for that key."""
-    container, pending = top
-    line = event.start_mark.line + 1
-    if isinstance(container, _Seq):
-        container.append(value)
-        container.item_lines.append(line)
-    elif pending is None:
-        if isinstance(value, (_Node, _Seq)):
-            raise _Unreadable(event.start_mark, "a key must be a plain word, not a list or mapping")
-        top[1] = (event.value, line)  # the key as typed: "no" and "2007" stay words
-    else:
-        key, key_line = pending
-        top[1] = None
-        if key in container.key_lines:
-            problems.append(PlanProblem(file, key_line, "", f"duplicate key '{key}': given at lines "
-                                                            f"{container.key_lines[key]} and {key_line}; give each key once"))
-        else:
-            container.key_lines[key] = key_line
-            container[key] = value
-
-
-_CONSTRUCTOR = []
-_NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
-
-def _constructor():
-    if not _CONSTRUCTOR:
-        from yaml.constructor import SafeConstructor
-        _CONSTRUCTOR.append(SafeConstructor())
-    return _CONSTRUCTOR[0]
-
-
-def _scalar(loader, event, file: str, problems: list):
-    """A scalar's value, with PyYAML's safe meaning for null, bools, ints and floats."""
-    tag = event.tag
-    if tag is None or tag == "!":
-        from yaml.nodes import ScalarNode
-        tag = loader.resolve(ScalarNode, event.value, event.implicit)
-    if tag == "tag:yaml.org,2002:str":
-        return event.value
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    line = event.start_mark.line + 1
-    if tag in _NUMBER_TAGS:
-        from yaml.nodes import ScalarNode
-        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
-        value = getattr(_constructor(), "construct_yaml_" + tag.rsplit(":", 1)[1])(node)
-        if isinstance(value, float) and not math.isfinite(value):
-            problems.append(PlanProblem(file, line, "", f'"{event.value}" is not a finite number; '
-                                                        "the plan's numbers must be finite"))
-            return _Reported(event.value)
-        return value
-    problems.append(PlanProblem(file, line, "", f'the YAML tag "{tag}" is not allowed in the plan; write plain values'))
-    return _Reported(event.value)
-
-
-def _line(node, key=None) -> int:
-    if isinstance(node, _Node):
-        if key is not None and key in node.key_lines:
-            return node.key_lines[key]
-        return node.line
-    if isinstance(node, _Seq):
-        return node.line
-    return 1
-
-
-# --- validation ------------------------------------------------------------------------------
 
 def _get(node, key):
     return node.get(key) if isinstance(node, dict) else None
@@ -456,13 +92,18 @@ class _Checker:
         seen.add(value)
         return value
 
-    def number(self, node, key, where, required=True):
+    def _given(self, node, key, where, required, what):
+        """The value at `key`; None when absent (a problem if required) or already reported."""
         value = _get(node, key)
         if isinstance(value, _Reported):
             return None
+        if value is None and required:
+            self.problem(node, key, where, f"{key} is required ({what})")
+        return value
+
+    def number(self, node, key, where, required=True):
+        value = self._given(node, key, where, required, "a number")
         if value is None:
-            if required:
-                self.problem(node, key, where, f"{key} is required (a number)")
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             parsed = _hours_minutes(value)
@@ -472,12 +113,8 @@ class _Checker:
         return float(value)
 
     def month(self, node, key, where, required=True):
-        value = _get(node, key)
-        if isinstance(value, _Reported):
-            return None
+        value = self._given(node, key, where, required, "a month, YYYY-MM")
         if value is None:
-            if required:
-                self.problem(node, key, where, f"{key} is required (a month, YYYY-MM)")
             return None
         try:
             return parse_month(value)
@@ -865,118 +502,3 @@ def _validate(paths: list, texts: list) -> Plan:
         raise PlanError(problems)
     return Plan(plan_id, title, year_start, default_tolerance, tuple(areas), tuple(state["priorities"]),
                 tuple(state["objectives"]), tuple(measures), tuple(str(p) for p in paths), _crime_index(state))
-
-
-# --- the cache of validated plans ----------------------------------------------------------------
-
-_MEMO: dict[str, Plan] = {}
-_CODE_DIGEST: list[bytes] = []
-
-
-def _code_digest() -> bytes:
-    """This module's and periods.py's code: a change to either makes every cached plan stale."""
-    if not _CODE_DIGEST:
-        here = Path(__file__).resolve().parent
-        try:
-            _CODE_DIGEST.append(b"".join((here / name).read_bytes() for name in ("plan.py", "periods.py")))
-        except OSError:  # installed without sources: a fresh value per process keeps the cache honest
-            _CODE_DIGEST.append(os.urandom(16))
-    return _CODE_DIGEST[0]
-
-
-def cache_folder() -> Path | None:
-    """Where validated plans are kept: METRICS_PLAN_CACHE (a folder, or "off"), else the user's cache."""
-    chosen = os.environ.get("METRICS_PLAN_CACHE")
-    if chosen:
-        return None if chosen.lower() in ("off", "0", "no") else Path(chosen)
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
-    except (RuntimeError, KeyError):  # no home folder (a service account): no cache
-        return None
-    return Path(base) / "metrics-plans"
-
-
-def _cache_key(paths: list, texts: list) -> str:
-    digest = hashlib.sha256(_code_digest())
-    for path, text in zip(paths, texts):
-        digest.update(b"\0" + str(path).encode() + b"\0" + text.encode())
-    return digest.hexdigest()
-
-
-def _plan_from_json(data: dict) -> Plan:
-    """Rebuild a Plan from its cached JSON (plain data: nothing in the cache can run code)."""
-    def band(b):
-        return None if b is None else Band(**b)
-
-    def measure(m):
-        return Measure(**{**m, "baseline": Baseline(**m["baseline"]) if m["baseline"] else None,
-                          "targets": tuple(Target(**t) for t in m["targets"]),
-                          "tolerance": band(m["tolerance"]), "stable_within": band(m["stable_within"]),
-                          "spc_baseline": tuple(m["spc_baseline"]) if m["spc_baseline"] else None,
-                          "spc_phases": tuple(Phase(**p) for p in m["spc_phases"])})
-    return Plan(data["id"], data["title"], data["year_start_month"], band(data["default_tolerance"]),
-                tuple(Area(**{**a, "aliases": tuple(a["aliases"])}) for a in data["areas"]),
-                tuple(Priority(**p) for p in data["priorities"]), tuple(Objective(**o) for o in data["objectives"]),
-                tuple(measure(m) for m in data["measures"]), tuple(data["sources"]),
-                {k: tuple(v) for k, v in data["crime_types"].items()})
-
-
-def _cached(key: str) -> Plan | None:
-    if key in _MEMO:
-        return _MEMO[key]
-    folder = cache_folder()
-    if folder is None:
-        return None
-    try:
-        plan = _plan_from_json(json.loads((folder / f"{key}.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no cache yet, or one from another version: validate afresh
-    _MEMO[key] = plan
-    return plan
-
-
-def _store(key: str, plan: Plan, keep: int = 32) -> None:
-    """Keep the plan for next time; a cache that cannot be written is silently skipped."""
-    if len(_MEMO) >= keep:  # a long-running app sees a new plan at each edit: keep memory bounded
-        _MEMO.clear()
-    _MEMO[key] = plan
-    folder = cache_folder()
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{key}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(asdict(plan)), encoding="utf-8")
-        os.replace(temporary, folder / f"{key}.json")
-        for stale in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-keep]:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def load_plan(paths) -> Plan:
-    """Read one or more plan files into a Plan, or raise PlanError listing every problem."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = list(paths)
-    texts = []
-    for path in paths:
-        try:
-            size = Path(path).stat().st_size
-            if size > MAX_PLAN_BYTES:  # the shipped plan is 22 KB: this is not a plan, so do not read it
-                texts.append(OSError(0, f"it is {size / 2**20:.1f} MB; a plan file is at most "
-                                        f"{MAX_PLAN_BYTES // 2**20} MB"))
-                continue
-            texts.append(Path(path).read_text(encoding="utf-8-sig"))
-        except OSError as err:
-            texts.append(err)
-        except UnicodeDecodeError as err:
-            texts.append(OSError(0, f"it is not UTF-8 text ({err.reason} at byte {err.start})"))
-    if any(isinstance(t, OSError) for t in texts):
-        return _validate(paths, texts)
-    key = _cache_key(paths, texts)
-    plan = _cached(key)
-    if plan is None:
-        plan = _validate(paths, texts)
-        _store(key, plan)
-    return plan
