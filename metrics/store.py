@@ -387,6 +387,59 @@ def open_store(location, read_only: bool = False):
     return FileStore(location, read_only=read_only)
 
 
+# --- a load's writes (the loader checks a file; these write what it found) ----------------------
+
+def compare_incoming(conn, incoming: str, note_given: bool) -> None:
+    """Table `compared`: each incoming figure beside the one held, and whether it is added, revised
+    or unchanged. A changed note on the same value is a revision too (the old note is kept). A file
+    with no note column says nothing about notes, so the note held stays."""
+    note = "i.note" if note_given else "f.note"
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE compared AS
+        SELECT i.* REPLACE ({note} AS note), f.value AS old_value, f.numerator AS old_numerator,
+               f.denominator AS old_denominator, f.not_applicable AS old_not_applicable, f.note AS old_note,
+               CASE WHEN f.measure_id IS NULL THEN 'added'
+                    WHEN i.value IS NOT DISTINCT FROM f.value AND i.numerator IS NOT DISTINCT FROM f.numerator
+                         AND i.denominator IS NOT DISTINCT FROM f.denominator
+                         AND i.not_applicable = f.not_applicable
+                         AND {note} IS NOT DISTINCT FROM f.note THEN 'unchanged'
+                    ELSE 'revised' END AS change
+        FROM {incoming} i
+        LEFT JOIN figures f USING (measure_id, area, month)""")
+
+
+def next_load_id(conn) -> int:
+    return conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+
+
+def write_figures(conn, load_id: int) -> None:
+    """From `compared`: revised figures' old values into `revisions`, new values in place, added
+    figures inserted; every figure written carries `load_id`."""
+    conn.execute("""
+        INSERT INTO revisions
+        SELECT f.measure_id, f.area, f.month, f.value, f.numerator, f.denominator, f.not_applicable,
+               f.note, f.load_id, $load_id
+        FROM figures f JOIN compared c USING (measure_id, area, month) WHERE c.change = 'revised'""",
+                 {"load_id": load_id})
+    conn.execute("""
+        UPDATE figures f SET value = c.value, numerator = c.numerator, denominator = c.denominator,
+               not_applicable = c.not_applicable, note = c.note, load_id = $load_id
+        FROM compared c
+        WHERE c.change = 'revised' AND f.measure_id = c.measure_id AND f.area = c.area AND f.month = c.month""",
+                 {"load_id": load_id})
+    conn.execute("""
+        INSERT INTO figures
+        SELECT measure_id, area, month, value, numerator, denominator, not_applicable, note, $load_id
+        FROM compared WHERE change = 'added'""", {"load_id": load_id})
+
+
+def log_load(conn, load_id: int, file_name: str, content_hash: str, shape: str, counts: tuple[int, int, int],
+             loaded_by: str) -> None:
+    """The load in the log: its file, what it did (added, revised, unchanged) and who ran it."""
+    conn.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                 [load_id, file_name, content_hash, shape, *counts, loaded_by])
+
+
 def has_figures(conn) -> bool:
     return conn.execute("SELECT count(*) FROM figures").fetchone()[0] > 0
 
