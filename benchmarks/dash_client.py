@@ -11,6 +11,8 @@ import time
 
 import requests
 
+from metrics.pack_job import POLL_SECONDS
+
 UPDATE = "/_dash-update-component"
 PAGES_CALLBACK = "_pages_content.children"
 # The main callback of each page the load test visits, known by its first output.
@@ -112,9 +114,10 @@ class App:
             raise DashError(f"{what}: callback failed")  # the page says something went wrong
         return body["response"]
 
-    def background(self, session, body: dict, what: str, timeout: float = 300, poll_seconds: float = 1.0):
+    def background(self, session, body: dict, what: str, timeout: float = 300,
+                   poll_seconds: float = POLL_SECONDS):
         """A background callback (the pack): posted once, answered at once with its job, then polled
-        as the page polls it (once a second: the callback's interval) until the result comes back;
+        as the page polls it (every POLL_SECONDS: the callback's interval) until the result comes back;
         the result, or DashError."""
         started = session.post(f"{self.url}{UPDATE}", json=body, timeout=30)
         if started.status_code != 200:

@@ -230,7 +230,7 @@ def queue_words(ahead: int) -> str:
     Output("board-pack-download", "data"), Output("board-pack-status", "children"),
     Input("board-pack-pdf", "n_clicks"), Input("board-pack-html", "n_clicks"), State("as-of", "value"),
     background=True, manager=background.manager(), cancel=[Input("board-pack-cancel", "n_clicks")],
-    interval=1000,  # the page asks how the pack is going once a second
+    interval=pack_job.POLL_SECONDS * 1000,  # how often the page asks how the pack is going
     progress=[Output("board-pack-status", "children")],
     # The buttons cannot be pressed twice meanwhile; the cancel button shows only while it runs.
     running=[(Output("board-pack-pdf", "disabled"), True, False), (Output("board-pack-html", "disabled"), True, False),

@@ -27,6 +27,9 @@ from metrics.print_queue import PrintQueue
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PRINTERS = 2
 PRINT_SECONDS = 600  # a pack that takes longer than this has hung
+# How often a page waiting for its pack asks how it is going. Each ask is a request a worker
+# answers: at once a second, eight waiting board members were a third of the pages' requests.
+POLL_SECONDS = 3
 PRINTED_BEFORE = "printed before"  # the print process says so when it hands over a pack printed before
 
 log = logging.getLogger("metrics.pack_job")
