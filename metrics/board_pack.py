@@ -117,17 +117,24 @@ def _target_line(r) -> str:
     return f'<p class="muted">{_e(text)}</p>' if text else ""
 
 
+def _moved_words(count: int) -> str:
+    """A measure with no good direction (neutral) moves rather than improves or worsens."""
+    if not count:
+        return ""
+    return f", {count} moved (no good direction, so neither better nor worse)"
+
+
 def _summary_section(review, plan: Plan, charts) -> str:
     rows = review.rows
     counts, moved = rows["rag"].value_counts(), rows["movement"].value_counts()
     parts = [f"""<section class="section" id="summary"><h2>Summary</h2>
         <p>{" ".join(f"{_badge(k)} {int(counts.get(k, 0))}" for k in RAG)}</p>
         <p>Since {_e(review.previous_label)}: {int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse,
-           {int(moved.get('unchanged', 0))} unchanged.</p><h3>Movements</h3>"""]
+           {int(moved.get('unchanged', 0))} unchanged{_moved_words(int(moved.get('moved', 0)))}.</p><h3>Movements</h3>"""]
     changed = rows[rows["movement"] != "unchanged"]
     parts.append(_table(["Measure", review.previous_label, review.quarter_label, "Movement"], [
         [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), MOVEMENT_WORDS[r.movement]]
-        for r in records(changed)]) if not changed.empty else "<p>No measure changed status.</p>")
+        for r in records(changed)]) if not changed.empty else "<p>No measure moved.</p>")
     parts.append("<h3>Exceptions</h3>")
     if review.exceptions.empty:
         parts.append("<p>No exceptions this quarter.</p>")

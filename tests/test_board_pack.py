@@ -127,3 +127,22 @@ def test_exceptions_have_small_charts_and_the_watch_list_none(sample_store):
     assert exceptions.count('class="exception"') == exceptions.count("plotly-graph-div") > 0
     assert '"height":125' in exceptions.replace(" ", "")
     assert "plotly-graph-div" not in watch and "Switchboard calls answered within 15 seconds" in watch
+
+
+NEUTRAL_MEASURE = """
+- id: stops
+  title: Stop and search
+  unit: count
+  direction: neutral
+  aggregation: sum
+  assess_on: quarter
+"""
+
+
+def test_a_neutral_measure_that_moved_is_counted_as_moved_not_left_out(tmp_path, fresh_store):
+    plan = plan_with(tmp_path, NEUTRAL_MEASURE)
+    rows = monthly("stops", "2008-10", [100, 100, 100, 160, 160, 160])
+    load_figures(fresh_store, plan, figures_file(tmp_path, rows))
+    text = visible_text(build_pack(fresh_store, plan, QUARTER_END, today=dt.date(2009, 4, 20)))
+    assert "0 better, 0 worse, 0 unchanged, 1 moved (no good direction, so neither better nor worse)." in text
+    assert "↕ Moved" in text and "No measure moved." not in text
