@@ -155,12 +155,14 @@ def measure_row(row: str, store: str, args, folder: Path, bulk) -> dict:
         if companion:
             companion.start()
         samples = run_users(sessions, page_steps(app, different_months=row != "repeated"), more)
+        # Measured over the pages' requests, before waiting for the packs or the last load.
+        wall, app_cpu, busy_share = (time.perf_counter() - started, server.cpu_seconds() - cpu,
+                                     (machine_busy_seconds() - busy) / ((time.perf_counter() - started) * os.cpu_count()))
         extra = companion.finish() if companion else None
-        wall = time.perf_counter() - started
         pages = {page: asdict(summarise([x for x in samples if x.what == page])) for page in dict.fromkeys(x.what for x in samples)}
         result = {"row": row, "summary": asdict(summarise(samples)), "pages": pages, "wall_seconds": wall,
-                  "app_cpu_seconds": server.cpu_seconds() - cpu, "client_cpu_seconds": time.process_time() - client,
-                  "machine_busy_share": (machine_busy_seconds() - busy) / (wall * os.cpu_count()),
+                  "app_cpu_seconds": app_cpu, "client_cpu_seconds": time.process_time() - client,
+                  "machine_busy_share": busy_share,
                   "load_average": os.getloadavg()[0]}
     if row == "pdf":
         result["packs"] = asdict(summarise(extra))

@@ -12,13 +12,6 @@ MAX_PROBLEMS_KEPT = 100_000        # problems listed one by one; the kinds summa
 SUMMARY_FROM = 10                  # more problems than this are summarised per kind first
 
 
-# Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
-MAX_PROBLEMS_KEPT = 100_000        # problems listed one by one; the kinds summary counts them all
-
-
-SUMMARY_FROM = 10                  # more problems than this are summarised per kind first
-
-
 @dataclass(frozen=True)
 class FigureProblem:
     file: str

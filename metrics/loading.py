@@ -50,11 +50,7 @@ class LoadResult:
         return f"added {self.added}, revised {self.revised}, unchanged {self.unchanged}"
 
 
-# --- reading a file into DuckDB as text --------------------------------------------------------
-
-
-# --- recognising the shape -------------------------------------------------------------------
-
+# Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
 
 def _drop_rows(conn) -> None:
     """`rows` is a view over the file's cells, or for police.uk a table of counts: a load on the
@@ -291,6 +287,7 @@ def _write(conn, checked: _Checked, result: LoadResult, loaded_by: str | None) -
     store.log_load(conn, load_id, Path(checked.name).name, checked.content_hash, checked.shape,
                    (result.added, result.revised, result.unchanged), loaded_by or _who())
     return load_id
+
 
 def _reached_mid_write() -> None:
     """For the test that kills a load part-way: with METRICS_MID_WRITE_FILE set, say so through

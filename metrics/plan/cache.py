@@ -21,6 +21,8 @@ def _code_digest() -> bytes:
         here = Path(__file__).resolve().parent
         try:
             files = sorted(here.glob("*.py")) + [here.parent / "periods.py"]
+            if len(files) == 1:
+                raise OSError("no plan sources")
             _CODE_DIGEST.append(b"".join(path.read_bytes() for path in files))
         except OSError:  # installed without sources: a fresh value per process keeps the cache honest
             _CODE_DIGEST.append(os.urandom(16))

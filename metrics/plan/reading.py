@@ -15,7 +15,6 @@ from metrics.plan.yaml_lines import _line, _Node, _read_yaml, _Reported
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 # Phase starts outside these years are typing slips (2306-04), not process changes.
 PHASE_YEARS = (1900, 2100)
-MAX_PLAN_BYTES = 5 * 2**20
 
 # The keys each part of the plan may have, in the order the documentation gives them.
 TOP_KEYS = ("plan", "areas", "priorities", "police_uk_crime_types")
