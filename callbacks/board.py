@@ -162,21 +162,19 @@ def _review_and_notes(as_of, area):
     return review, notes, f"{review.quarter_label.replace('/', '-').replace(' ', '-')}-{area or 'force'}"
 
 
-@callback(file_output("board-movements"), presses("board-movements"), State("as-of", "value"), State("area", "value"),
-          prevent_initial_call=True)
-def download_movements(_presses, as_of, area):
-    """The quarter's movements, as the page shows them."""
-    kind = pressed_kind()
-    review, notes, name = _review_and_notes(as_of, area)
-    return send_table(exports.movements_table(review, notes), kind, f"movements-{name}", "Movements")
+def _quarter_table_download(table_id: str, build, title: str):
+    """A download of one of the quarter's tables (CSV or Excel), as the page shows it."""
+    @callback(file_output(table_id), presses(table_id), State("as-of", "value"), State("area", "value"),
+              prevent_initial_call=True)
+    def download(_presses, as_of, area):
+        kind = pressed_kind()
+        review, notes, name = _review_and_notes(as_of, area)
+        return send_table(build(review, notes), kind, f"{title.lower()}-{name}", title)
+    return download
 
 
-@callback(file_output("board-exceptions"), presses("board-exceptions"), State("as-of", "value"), State("area", "value"),
-          prevent_initial_call=True)
-def download_exceptions(_presses, as_of, area):
-    kind = pressed_kind()
-    review, notes, name = _review_and_notes(as_of, area)
-    return send_table(exports.exceptions_table(review, notes), kind, f"exceptions-{name}", "Exceptions")
+download_movements = _quarter_table_download("board-movements", exports.movements_table, "Movements")
+download_exceptions = _quarter_table_download("board-exceptions", exports.exceptions_table, "Exceptions")
 
 
 # After an action is raised the form clears (text, owner, due date, measures), so a second action
