@@ -24,6 +24,12 @@ DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "ne
 UNIT_WORDS = {"percent": "Percent", "count": "Count", "hours": "Hours", "currency": "Pounds (£)"}
 
 
+def source_and_measure(measure_id):
+    """The store the app reads and the plan's measure: what every panel of this page starts from."""
+    source = service.Source.from_environment()
+    return source, service.plan_for(source).measure(measure_id)
+
+
 def facts(measure, row, plan) -> dbc.Card:
     baseline = "No baseline"
     if measure.baseline:
@@ -270,8 +276,7 @@ def show_projection(figure, measure_id, as_of, area):
     if not measure_id or not figure or not figure.get("data") or any(
             str(t.get("name", "")).startswith("Projection") for t in figure["data"]):
         return no_update, no_update
-    source = service.Source.from_environment()
-    measure = service.plan_for(source).measure(measure_id)
+    source, measure = source_and_measure(measure_id)
     row = projection_row(source, measure_id, as_of, area)
     if row is None:
         return projection_words(None, measure), no_update
@@ -283,8 +288,7 @@ def show_peers(measure_id, as_of):
     """This force ranked among its peers, and for a rate, the funnel plot. Peers are never districts."""
     if not measure_id:
         return no_update
-    source = service.Source.from_environment()
-    measure = service.plan_for(source).measure(measure_id)
+    source, measure = source_and_measure(measure_id)
     ranked, funnel = service.peers(source, measure_id, as_of)
     if ranked is None:
         return html.P("No peer forces are loaded.", className="text-muted")
@@ -306,8 +310,7 @@ def show_phases(measure_id, _saved):
     """The plan's and the app's process changes, oldest first, each with who recorded it."""
     if not measure_id:
         return no_update
-    source = service.Source.from_environment()
-    measure = service.plan_for(source).measure(measure_id)
+    source, measure = source_and_measure(measure_id)
     items = [(p.start, p.note, "in the plan") for p in phases_of(measure)]
     added = service.process_changes(source, measure_id)
     items += [(int(r.month), r.note, f"added by {r.added_by}, {r.added_at:%-d %B %Y}") for r in records(added)]
@@ -338,8 +341,7 @@ def download_chart(_clicks, measure_id, as_of, area):
     """The same CSV as python -m metrics chart MEASURE --area CODE --as-of YYYY-MM."""
     if not measure_id:
         return no_update
-    source = service.Source.from_environment()
-    measure = service.plan_for(source).measure(measure_id)
+    source, measure = source_and_measure(measure_id)
     area = area or "force"
     chart = service.chart(source, measure_id, as_of, area)
     name = f"{measure_id}-{area}-{month_label(as_of) if as_of else 'latest'}.csv"

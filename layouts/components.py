@@ -72,10 +72,9 @@ def query(**choices) -> str:
 
 # --- words, not ids: dates, periods, grains, targets and tolerances as people write them ----------
 
-import calendar  # noqa: E402
 import re  # noqa: E402
 
-from metrics.periods import GRAIN_NAMES, PeriodError, parse_month  # noqa: E402
+from metrics.periods import GRAIN_NAMES, PeriodError, month_words, parse_month, range_words  # noqa: E402
 
 _SPAN = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
 
@@ -88,16 +87,11 @@ def uk_month(month) -> str:
         index = int(month) if not isinstance(month, str) else parse_month(month)
     except (PeriodError, ValueError):
         return str(month)
-    return f"{calendar.month_name[index % 12 + 1]} {index // 12}"
+    return month_words(index)
 
 
-def span_words(first: int, last: int) -> str:
-    """'April 2008 to March 2009'; 'January to March 2009' within one year; one month alone."""
-    if first == last:
-        return uk_month(first)
-    if first // 12 == last // 12:
-        return f"{calendar.month_name[first % 12 + 1]} to {uk_month(last)}"
-    return f"{uk_month(first)} to {uk_month(last)}"
+# 'April 2008 to March 2009': one wording of a span, the library's.
+span_words = range_words
 
 
 def period_words(row) -> str:

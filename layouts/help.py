@@ -1,6 +1,6 @@
 """Help: every status word, icon and colour, the SPC rules, and how a status is worked out.
 
-Built from metrics/vocabulary.py (the words every page uses) and docs/how-status-is-worked-out.md,
+Built from metrics/vocabulary.csv (the words every page uses) and docs/how-status-is-worked-out.md,
 read at each visit so the page always says what the code does.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 
-# The status words, icons and colours live in metrics/vocabulary.py, the one source for every view.
+# The status words, icons and colours live in metrics/vocabulary.csv (read by metrics/vocabulary.py), the one source for every view.
 
 
 def missing(value) -> bool:

@@ -1,4 +1,5 @@
-"""The status vocabulary: the one place each status has its word, icon, colour and meaning.
+"""The status vocabulary: the one place each status has its word, icon, colour and meaning (the
+table is vocabulary.csv beside this file; this module reads it and puts the words together).
 
 Every view uses it: the web app, the board pack, the CLI table, the digest and the tests. Status is
 never shown by colour alone, so each entry has a word and an icon; the colours pass WCAG AA with
@@ -6,8 +7,10 @@ their text colour. `summary()` puts a measure's four signals into one line of pl
 """
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -29,71 +32,22 @@ class Term:
         return f"{self.icon} {self.word}"
 
 
-def _terms(*terms: Term) -> dict[str | None, Term]:
-    return {t.code: t for t in terms}
+def _read_terms(path: Path) -> dict[str, dict[str | None, Term]]:
+    """Every vocabulary in the words file: its terms by code, in the file's order (an empty code is
+    the term for "none", such as no comparison a year ago)."""
+    vocabularies: dict[str, dict[str | None, Term]] = {}
+    with path.open(encoding="utf-8", newline="") as words:
+        for row in csv.DictReader(words):
+            kind, code = row.pop("vocabulary"), row.pop("code") or None
+            vocabularies.setdefault(kind, {})[code] = Term(code, **row)
+    return vocabularies
 
 
-RAG = _terms(
-    Term("green", "Green", "✓", "Meets or beats the target", "on target", "#1e7b34"),
-    Term("amber", "Amber", "!", "Misses the target by no more than the tolerance",
-         "just short of the target, within the tolerance", "#ffc233", "#1b1f24"),
-    Term("red", "Red", "✗", "Misses the target by more than the tolerance", "off target", "#b02a37"),
-    Term("no_target", "No target", "–", "No target: judged by direction of travel and SPC", "no target", "#5c636a"),
-    Term("no_data", "No data", "?", "No complete figures for this period", "no complete figures for this period",
-         "#e9ecef", "#1b1f24"),
-)
-TREND = _terms(
-    Term("improving", "Improving", "↗", "Better than the same period last year", "improving on last year", "#0b6b2c"),
-    Term("deteriorating", "Deteriorating", "↘", "Worse than the same period last year", "worse than last year",
-         "#a12622"),
-    Term("stable", "Stable", "→", "Within the measure's stable band (1% unless the plan says otherwise) of the same period last year",
-         "about the same as last year", "#1b1f24"),
-    Term("up", "Up", "↑", "Higher than the same period last year (no good direction)", "higher than last year", "#1b1f24"),
-    Term("down", "Down", "↓", "Lower than the same period last year (no good direction)", "lower than last year", "#1b1f24"),
-    Term(None, "No comparison", "·", "No complete figures for the same period last year", "", "#5c636a"),
-)
-VARIATION = _terms(
-    Term("common_cause", "Common cause", "●", "No significant change: the variation is the process's usual noise",
-         "the ups and downs are the usual variation", "#5c636a"),
-    Term("improvement", "Improvement", "▲", "Special cause of an improving nature: a real change for the better",
-         "the recent change is a real improvement", "#005a8c"),
-    Term("concern", "Concern", "▼", "Special cause of a concerning nature: a real change for the worse",
-         "the recent change is a real change for the worse", "#a33f00"),
-    Term("neutral_high", "Higher (neutral)", "▲", "Special cause: a real rise, on a measure with no good direction",
-         "the recent rise is a real change", "#6a3d9a"),
-    Term("neutral_low", "Lower (neutral)", "▼", "Special cause: a real fall, on a measure with no good direction",
-         "the recent fall is a real change", "#6a3d9a"),
-    Term("insufficient_data", "Too few points", "…", "Fewer than 12 monthly points: SPC cannot judge yet",
-         "too few months to judge change", "#5c636a"),
-)
-ASSURANCE = _terms(
-    Term("pass", "Will pass", "P", "The target is outside the process limits on the good side: it will be met consistently",
-         "the target will be met reliably", "#005a8c"),
-    Term("fail", "Will fail", "F", "The target is outside the process limits on the wrong side: it will not be met without change",
-         "the target will not be met without a change", "#a33f00"),
-    Term("hit_and_miss", "Hit and miss", "?", "The target lies within the process limits: it will be met some months and missed in others",
-         "the target will be met in some months and missed in others", "#8a4b00"),
-    Term("none", "No assurance", "–", "No target to assure against, or too few points", "", "#5c636a"),
-)
-MOVEMENT = _terms(
-    Term("better", "Better", "▲", "Better than last quarter", "better than last quarter", "#0b6b2c"),
-    Term("worse", "Worse", "▼", "Worse than last quarter", "worse than last quarter", "#a12622"),
-    Term("unchanged", "Unchanged", "=", "No change in status since last quarter", "unchanged since last quarter", "#1b1f24"),
-    Term("moved", "Moved", "↕", "A real change on a measure with no good direction", "moved since last quarter", "#1b1f24"),
-)
-# Will a future target be met? The projection's likelihood, banded (metrics.projection works it out).
-LIKELIHOOD = _terms(
-    Term("very_likely", "Very likely to be met", "▲", "At least a 90% chance on the current process",
-         "very likely to be met", "#005a8c"),
-    Term("likely", "Likely to be met", "↗", "A 60% to 90% chance on the current process", "likely to be met", "#005a8c"),
-    Term("in_the_balance", "In the balance", "?", "A 40% to 60% chance on the current process",
-         "as likely as not to be met", "#8a4b00"),
-    Term("unlikely", "Unlikely to be met", "↘", "A 10% to 40% chance on the current process", "unlikely to be met",
-         "#a33f00"),
-    Term("very_unlikely", "Very unlikely to be met", "▼", "Under a 10% chance on the current process",
-         "very unlikely to be met", "#a33f00"),
-    Term("none", "No projection", "–", "No future target with a fixed value to project to", "", "#5c636a"),
-)
+# The words live in a table of their own (vocabulary.csv) so that wording is changed in one place,
+# without touching code: one row a status, with its word, icon, meaning, phrase and colours.
+VOCABULARIES = _read_terms(Path(__file__).with_name("vocabulary.csv"))
+RAG, TREND, VARIATION, ASSURANCE, MOVEMENT, LIKELIHOOD = (
+    VOCABULARIES[k] for k in ("rag", "trend", "spc_variation", "spc_assurance", "movement", "likelihood"))
 # The lowest chance each band starts at, best band first.
 LIKELIHOOD_FLOORS = ((0.9, "very_likely"), (0.6, "likely"), (0.4, "in_the_balance"), (0.1, "unlikely"),
                      (0.0, "very_unlikely"))
@@ -103,8 +57,6 @@ RULES = {
     "trend_of_seven": "7 points in a row rising or falling",
     "two_of_three": "2 of 3 points beyond the 2-sigma line",
 }
-VOCABULARIES = {"rag": RAG, "trend": TREND, "spc_variation": VARIATION, "spc_assurance": ASSURANCE,
-                "movement": MOVEMENT, "likelihood": LIKELIHOOD}
 # What a code means when it is missing: no status is ever shown as "nan" or "None".
 FALLBACK = {"rag": "no_data", "trend": None, "spc_variation": "insufficient_data", "spc_assurance": "none",
             "movement": "unchanged", "likelihood": "none"}

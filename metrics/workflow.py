@@ -33,20 +33,25 @@ def _limited(value, field: str, limit: int) -> str:
     return value
 
 
+def _required(value, field: str, limit: int, when_empty: str) -> str:
+    """Text as `_limited` gives it, refused with `when_empty` if there is none."""
+    value = _limited(value, field, limit)
+    if not value:
+        raise WorkflowError(when_empty)
+    return value
+
+
 def save_commentary(conn, measure_id: str, quarter_end: int, text: str, author: str) -> int:
     """Add a version of a measure's commentary for a quarter; returns the version number.
     The author is the signed-in person, passed by the caller."""
-    text = _limited(text, "the commentary", MAX_COMMENTARY)
-    if not text:
-        raise WorkflowError("commentary is empty")
-    if not _limited(author, "the author's name", MAX_NAME):
-        raise WorkflowError("say who wrote the commentary")
+    text = _required(text, "the commentary", MAX_COMMENTARY, "commentary is empty")
+    author = _required(author, "the author's name", MAX_NAME, "say who wrote the commentary")
     with store.transaction(conn):
         version = conn.execute(
             "SELECT coalesce(max(version), 0) + 1 FROM commentary WHERE measure_id = ? AND quarter_end = ?",
             [measure_id, quarter_end]).fetchone()[0]
         conn.execute("INSERT INTO commentary VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                     [measure_id, quarter_end, version, text, author.strip()])
+                     [measure_id, quarter_end, version, text, author])
     return version
 
 
@@ -222,11 +227,8 @@ def add_process_change(conn, plan, measure_id: str, month, note: str, added_by: 
     if measure_id not in plan.measure_ids:
         raise WorkflowError(f"there is no measure {measure_id!r}")
     start = _month(month)
-    note = _limited(note, "the note", MAX_PHASE_NOTE)
-    if not note:
-        raise WorkflowError("say what changed (the note)")
-    if not _limited(added_by, "the name", MAX_NAME):
-        raise WorkflowError("say who recorded the change")
+    note = _required(note, "the note", MAX_PHASE_NOTE, "say what changed (the note)")
+    added_by = _required(added_by, "the name", MAX_NAME, "say who recorded the change")
     recorded = {p.start for p in phases_of(plan.measure(measure_id))}
     with store.transaction(conn):
         conn.execute(PROCESS_CHANGES)
@@ -265,17 +267,14 @@ MAX_STATEMENT = 20_000
 
 def save_statement(conn, quarter_end: int, text: str, author: str) -> int:
     """Add a version of the quarter's statement; returns its version number."""
-    text = _limited(text, "the statement", MAX_STATEMENT)
-    if not text:
-        raise WorkflowError("the statement is empty")
-    if not _limited(author, "the author's name", MAX_NAME):
-        raise WorkflowError("say who wrote the statement")
+    text = _required(text, "the statement", MAX_STATEMENT, "the statement is empty")
+    author = _required(author, "the author's name", MAX_NAME, "say who wrote the statement")
     with store.transaction(conn):
         conn.execute(STATEMENTS)
         version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM statements WHERE quarter_end = ?",
                                [quarter_end]).fetchone()[0]
         conn.execute("INSERT INTO statements VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                     [quarter_end, version, text, author.strip()])
+                     [quarter_end, version, text, author])
     return version
 
 

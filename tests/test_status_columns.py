@@ -1,4 +1,4 @@
-"""The status columns' documentation: one list in metrics/status_columns.py, the page generated from it."""
+"""The status columns' documentation: one list in metrics/status_columns.csv, the page generated from it."""
 from __future__ import annotations
 
 import csv
