@@ -294,6 +294,18 @@ def test_spaces_around_cells_are_trimmed_and_tabs_are_not(tmp_path, small_plan, 
     assert held(fresh_store) == [("crimes", "north", 2006 * 12 + 3, 12.0)]
 
 
+def test_a_space_in_one_cell_of_one_column_is_trimmed_whatever_the_shape(tmp_path, small_plan, fresh_store):
+    """Only the columns with a spaced cell are trimmed: a clean column beside them reads as written."""
+    path = tmp_path / "one-spaced.csv"
+    path.write_text("measure_id,period,area,value\ncrimes,2006-04,north,12\ncrimes,2006-05,north, 3\n")
+    load_figures(fresh_store, small_plan, path)
+    path = tmp_path / "wide.csv"
+    path.write_text("measure_id,area,2006-06,2006-07\ncrimes,south ,4,5\ncrimes,north,6 ,7\n")
+    load_figures(fresh_store, small_plan, path)
+    assert held(fresh_store) == [("crimes", "north", 2006 * 12 + m, v) for m, v in ((3, 12.0), (4, 3.0), (5, 6.0), (6, 7.0))] + [
+        ("crimes", "south", 2006 * 12 + m, v) for m, v in ((5, 4.0), (6, 5.0))]
+
+
 def test_row_numbers_are_the_spreadsheets_after_a_quoted_line_break_and_a_blank_row(tmp_path, small_plan, fresh_store):
     path = tmp_path / "rows.csv"
     path.write_text('measure_id,period,area,value,note\ncrimes,2006-04,north,1,"two\nlines"\n,,,,\n'

@@ -57,38 +57,49 @@ def recognise(header: list[str]) -> tuple[str, dict]:
 
 def stage_rows(conn, shape: str, columns: dict) -> None:
     """Table `rows`: one candidate figure per row with its texts and where it came from."""
+    month_columns = list(columns.get("months", {}).values())
+    spaced = _spaced_columns(conn, [c for c in columns.values() if isinstance(c, str)] + month_columns)
+
     def col(name):
-        return columns.get(name, "NULL")
+        return _trimmed(columns[name], spaced) if name in columns else "NULL::VARCHAR"
 
     if shape == "long":
         conn.execute(f"""
             CREATE OR REPLACE TEMP VIEW rows AS
-            SELECT row_number, {_trim(col('measure_id'))} AS measure_id,
-                   coalesce(nullif({_trim(col('area'))}, ''), 'force') AS area,
-                   {_trim(col('period'))} AS period_text, 'period' AS period_column,
-                   {_trim(col('value'))} AS value_text, 'value' AS value_column,
-                   {_trim(col('numerator'))} AS numerator_text, {_trim(col('denominator'))} AS denominator_text,
-                   nullif({_trim(col('note'))}, '') AS note
+            SELECT row_number, {col('measure_id')} AS measure_id,
+                   coalesce(nullif({col('area')}, ''), 'force') AS area,
+                   {col('period')} AS period_text, 'period' AS period_column,
+                   {col('value')} AS value_text, 'value' AS value_column,
+                   {col('numerator')} AS numerator_text, {col('denominator')} AS denominator_text,
+                   nullif({col('note')}, '') AS note
             FROM raw
-            WHERE coalesce({_trim(col('measure_id'))}, '') <> '' OR coalesce({_trim(col('period'))}, '') <> ''
-               OR coalesce({_trim(col('value'))}, '') <> ''""")
+            WHERE coalesce({col('measure_id')}, '') <> '' OR coalesce({col('period')}, '') <> ''
+               OR coalesce({col('value')}, '') <> ''""")
         return
     selects = [
-        f"""SELECT row_number, {_trim(col('measure_id'))} AS measure_id,
-                   coalesce(nullif({_trim(col('area'))}, ''), 'force') AS area,
+        f"""SELECT row_number, {col('measure_id')} AS measure_id,
+                   coalesce(nullif({col('area')}, ''), 'force') AS area,
                    {_sql_text(header)} AS period_text, {_sql_text(header)} AS period_column,
-                   {_trim(raw_col)} AS value_text, {_sql_text(header)} AS value_column,
-                   NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, nullif({_trim(col('note'))}, '') AS note
-            FROM raw WHERE coalesce({_trim(col('measure_id'))}, '') <> ''"""
+                   {_trimmed(raw_col, spaced)} AS value_text, {_sql_text(header)} AS value_column,
+                   NULL::VARCHAR AS numerator_text, NULL::VARCHAR AS denominator_text, nullif({col('note')}, '') AS note
+            FROM raw WHERE coalesce({col('measure_id')}, '') <> ''"""
         for header, raw_col in columns["months"].items()
     ]
     conn.execute("CREATE OR REPLACE TEMP VIEW rows AS " + " UNION ALL ".join(selects))
 
 
-def _trim(column: str) -> str:
-    """SQL trimming a cell's spaces (as trim() does), trimming only cells that have any: a
-    million trims cost more than reading the file."""
-    return f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN trim({column}) ELSE {column} END"
+def _spaced_columns(conn, raw_columns: list[str]) -> set[str]:
+    """The raw columns with a cell that starts or ends with a space. Real files seldom have any:
+    one look at every cell costs far less than a trim of a million of them."""
+    raw_columns = sorted(set(raw_columns))
+    looks = ", ".join(f"bool_or(starts_with({c}, ' ') OR ends_with({c}, ' '))" for c in raw_columns)
+    found = conn.execute(f"SELECT {looks} FROM raw").fetchone()
+    return {c for c, spaced in zip(raw_columns, found) if spaced}
+
+
+def _trimmed(column: str, spaced: set[str]) -> str:
+    """SQL for a cell's text with its spaces trimmed (as trim() does), in the columns that have any."""
+    return f"trim({column})" if column in spaced else column
 
 
 def _sql_text(text: str) -> str:
