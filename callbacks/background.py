@@ -7,11 +7,13 @@ need Dash's CeleryManager instead: see docs/serving.md.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import secrets
 import sys
+import threading
 
 import diskcache
 from dash import DiskcacheManager
@@ -19,6 +21,47 @@ from dash import DiskcacheManager
 from metrics.pack_job import job_folder
 
 CACHE_BYTES = 2**28  # results waiting to be fetched (a pack is a few MB); the oldest go first
+
+
+# Dash forks a job from one request's thread while other threads may be inside SQLite (the cache's
+# store). The child inherits the locks those threads held and never gets them back: its first
+# progress write waited forever, and so did everyone asking for the same pack behind it. So no
+# fork happens while a thread is in the cache: every cache call and every fork take one lock.
+_CACHE_LOCK = threading.RLock()
+
+
+def _fresh_lock_in_child() -> None:
+    global _CACHE_LOCK
+    _CACHE_LOCK = threading.RLock()
+
+
+os.register_at_fork(before=lambda: _CACHE_LOCK.acquire(), after_in_parent=lambda: _CACHE_LOCK.release(),
+                    after_in_child=_fresh_lock_in_child)
+
+
+class ForkSafeCache(diskcache.Cache):
+    """The diskcache Dash's manager uses, each call made while no fork can happen."""
+
+    def get(self, *args, **kwargs):
+        with _CACHE_LOCK:
+            return super().get(*args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        with _CACHE_LOCK:
+            return super().set(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with _CACHE_LOCK:
+            return super().delete(*args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        with _CACHE_LOCK:
+            return super().touch(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def transact(self, retry=False):
+        with _CACHE_LOCK, super().transact(retry):
+            yield
 
 
 class EachRequestItsOwnJob(DiskcacheManager):
@@ -32,7 +75,7 @@ class EachRequestItsOwnJob(DiskcacheManager):
 
 @functools.lru_cache(maxsize=1)
 def manager() -> DiskcacheManager:
-    return EachRequestItsOwnJob(diskcache.Cache(str(job_folder() / "dash"), size_limit=CACHE_BYTES))
+    return EachRequestItsOwnJob(ForkSafeCache(str(job_folder() / "dash"), size_limit=CACHE_BYTES))
 
 
 def _own_streams_after_fork() -> None:

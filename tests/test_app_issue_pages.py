@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 def pick(browser, dropdown_id, option_text):
     browser.find_element(By.CSS_SELECTOR, f"#{dropdown_id}").click()
-    WebDriverWait(browser, 10).until(EC.element_to_be_clickable(
+    WebDriverWait(browser, 10, 0.1).until(EC.element_to_be_clickable(
         (By.XPATH, f"//*[@role='option'][normalize-space(.)='{option_text}']"))).click()
 
 
@@ -204,7 +204,7 @@ def test_an_unknown_page_answers_404_with_the_header_and_a_way_home(browser, app
     open_page(browser, app_url + "/no/such/page")
     wait_text(browser, "#not-found", "There is no page at this address.")
     assert "Policing Kent" in browser.find_element(By.TAG_NAME, "header").text
-    WebDriverWait(browser, 10).until(lambda b: not b.find_element(By.ID, "as-of-col").is_displayed())
+    WebDriverWait(browser, 10, 0.1).until(lambda b: not b.find_element(By.ID, "as-of-col").is_displayed())
     home = browser.find_element(By.ID, "not-found-home")
     assert home.text == "Go to the scorecard"
     home.click()
@@ -222,7 +222,7 @@ def test_every_problem_in_a_refused_file_downloads_as_csv(browser, app_url, tmp_
     wait_for(browser, ".problems-table")
     button = browser.find_element(By.XPATH, "//button[normalize-space(.)='Download every problem (CSV)']")
     browser.execute_script("arguments[0].click();", button)
-    WebDriverWait(browser, 20).until(lambda b: list(downloads.glob("bad-problems.csv")))
+    WebDriverWait(browser, 20, 0.1).until(lambda b: list(downloads.glob("bad-problems.csv")))
     rows = list(csv.DictReader(io.StringIO((downloads / "bad-problems.csv").read_text())))
     assert [(r["row"], r["column"]) for r in rows] == [("2", "measure_id"), ("3", "period")]
     assert "did you mean calls_999_10s?" in rows[0]["problem"]

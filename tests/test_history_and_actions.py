@@ -170,7 +170,7 @@ def test_back_brings_the_scorecard_filters_back_and_a_shared_link_opens_the_same
     open_page(browser, app_url + "/areas?as_of=2009-03")
     wait_for(browser, "#areas-grid .ag-row")
     browser.back()
-    WebDriverWait(browser, 20).until(lambda b: "status=red" in b.current_url)
+    WebDriverWait(browser, 20, 0.1).until(lambda b: "status=red" in b.current_url)
     wait_text(browser, "#scorecard-caption", "Showing 6 of 32 measures")
     assert not console_errors(browser)
 
@@ -183,7 +183,7 @@ def test_a_matrix_sort_goes_into_the_url_and_a_cell_opens_that_measure_for_that_
     open_page(browser, app_url + "/areas?as_of=2009-03")
     wait_for(browser, "#areas-grid .ag-row")
     browser.find_element(By.CSS_SELECTOR, "#areas-grid .ag-header-cell[col-id='red_count'] .ag-header-cell-label").click()
-    WebDriverWait(browser, 20).until(lambda b: "sort=red_count" in b.current_url)
+    WebDriverWait(browser, 20, 0.1).until(lambda b: "sort=red_count" in b.current_url)
     open_page(browser, browser.current_url)  # the shared link
     wait_for(browser, "#areas-grid .ag-row")
     first = browser.find_element(By.CSS_SELECTOR, "#areas-grid .ag-center-cols-container .ag-row[row-index='0'] [col-id='red_count']")
