@@ -39,24 +39,19 @@ os.register_at_fork(before=lambda: _CACHE_LOCK.acquire(), after_in_parent=lambda
                     after_in_child=_fresh_lock_in_child)
 
 
+def _while_no_fork(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with _CACHE_LOCK:
+            return method(self, *args, **kwargs)
+    return call
+
+
 class ForkSafeCache(diskcache.Cache):
     """The diskcache Dash's manager uses, each call made while no fork can happen."""
 
-    def get(self, *args, **kwargs):
-        with _CACHE_LOCK:
-            return super().get(*args, **kwargs)
-
-    def set(self, *args, **kwargs):
-        with _CACHE_LOCK:
-            return super().set(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        with _CACHE_LOCK:
-            return super().delete(*args, **kwargs)
-
-    def touch(self, *args, **kwargs):
-        with _CACHE_LOCK:
-            return super().touch(*args, **kwargs)
+    get, set, delete, touch = (_while_no_fork(getattr(diskcache.Cache, name))
+                               for name in ("get", "set", "delete", "touch"))
 
     @contextlib.contextmanager
     def transact(self, retry=False):
