@@ -38,8 +38,10 @@ postgres:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
+# The suite on both cores (TEST_WORKERS=0 runs it in this one process, as a debugger wants).
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed browser postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # The README's pictures, refreshed on purpose: an ordinary test run saves its screenshots to a temporary folder.
 SCREENSHOT_TESTS := tests/test_app_pages.py tests/test_measure_spc_page.py \

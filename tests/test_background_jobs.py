@@ -37,6 +37,7 @@ def forks_that_hang(cache, forks: int = 60, until_first: bool = False) -> int:
                     os._exit(0)
             deadline = time.monotonic() + 5
             while not os.waitpid(pid, os.WNOHANG)[0]:
+                time.sleep(0.005)
                 if time.monotonic() > deadline:
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
@@ -44,7 +45,6 @@ def forks_that_hang(cache, forks: int = 60, until_first: bool = False) -> int:
                     break
             if hung and until_first:
                 break
-                time.sleep(0.005)
     finally:
         stop.set()
         for thread in threads:
@@ -59,3 +59,24 @@ def test_a_job_forked_while_other_threads_use_the_cache_still_writes_to_it(tmp_p
 @pytest.mark.skipif(os.environ.get("METRICS_SHOW_FORK_HANG") != "1", reason="shows the fault the lock prevents")
 def test_without_the_lock_a_forked_job_can_hang(tmp_path):
     assert forks_that_hang(diskcache.Cache(str(tmp_path / "jobs")), until_first=True) > 0
+
+
+def test_a_request_cannot_stop_a_process_the_app_did_not_start(tmp_path):
+    """The page names its job by process id when it cancels or polls; naming any other process
+    (the server's own, say) must not stop it. A job the app started can still be stopped."""
+    import subprocess
+    import sys
+    from callbacks.background import EachRequestItsOwnJob
+    manager = EachRequestItsOwnJob(ForkSafeCache(str(tmp_path / "jobs")))
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for named in (bystander.pid, str(bystander.pid), "not a process", os.getpid()):
+            manager.terminate_job(named)  # as Dash does for ?cancelJob= and ?oldJob=
+        assert bystander.poll() is None and not manager.job_running(bystander.pid)
+        job = manager.call_job_fn("a-key", lambda *args: time.sleep(60), (), {})
+        assert manager.job_running(job)
+        manager.terminate_job(job)
+        assert not manager.job_running(job)
+    finally:
+        bystander.kill()
+        bystander.wait()

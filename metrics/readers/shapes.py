@@ -98,8 +98,11 @@ def _spaced_columns(conn, raw_columns: list[str]) -> set[str]:
 
 
 def _trimmed(column: str, spaced: set[str]) -> str:
-    """SQL for a cell's text with its spaces trimmed (as trim() does), in the columns that have any."""
-    return f"trim({column})" if column in spaced else column
+    """SQL for a cell's text trimmed, in the columns that have a cell starting or ending with a
+    space; trim() only where the cell does (it also strips other spaces, a no-break space say)."""
+    if column not in spaced:
+        return column
+    return f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN trim({column}) ELSE {column} END"
 
 
 def _sql_text(text: str) -> str:
