@@ -5,6 +5,7 @@ callbacks in callbacks/. The header's choices (as-of month, grain, area) live in
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -40,10 +41,8 @@ import security  # noqa: E402
 
 def layout():
     """The frame, built at every page load: the header's months and areas are read afresh."""
-    problem = service.store_problem(service.Source.from_environment())
-    if problem:  # no store, or one that cannot be read: say which, and what to do, and nothing else
-        return html.Main([html.H1("Police performance"), html.P(problem, id="store-problem", className="alert alert-warning")],
-                         className="container page")
+    if _problem():  # no plan or store that can be read: the page says which, and what to do, and nothing else
+        return html.Main([html.H1("Police performance"), dash.page_container], className="container page")
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
@@ -52,6 +51,24 @@ def layout():
     ])
 
 
+def _problem() -> str | None:
+    source = service.Source.from_environment()
+    return service.plan_problem(source) or service.store_problem(source)
+
+
+def _or_problem(page_layout):
+    """A page's layout, or, while the plan or the store cannot be read, why, in words (Dash also
+    builds every page once, at the first request, to check the callbacks against them)."""
+    @functools.wraps(page_layout)
+    def page(**query):
+        problem = _problem()
+        return html.P(problem, id="store-problem", className="alert alert-warning") if problem else page_layout(**query)
+    return page
+
+
+for _page in dash.page_registry.values():
+    if callable(_page["layout"]):
+        _page["layout"] = _or_problem(_page["layout"])
 app.layout = layout
 
 
@@ -98,6 +115,6 @@ if os.environ.get("METRICS_WARM_UP", "1") != "0":
         threading.Thread(target=service.warm_up, args=(service.Source.from_environment(),), daemon=True).start()
 
 if __name__ == "__main__":
-    if service.store_problem(service.Source.from_environment()):
-        raise SystemExit(f"error: {service.store_problem(service.Source.from_environment())}")
+    if _problem():
+        raise SystemExit(f"error: {_problem()}")
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

@@ -91,6 +91,17 @@ def _write(source: Source, work):
         _model(source).look_again()
 
 
+def plan_problem(source: Source) -> str | None:
+    """Why the plan cannot be read, naming each file and line; None when it can. The pages show
+    this instead of failing, and show the plan again as soon as the file is put right."""
+    try:
+        plan_for(source)
+    except PlanError as error:
+        return ("The plan cannot be read, so no page can be shown until it is put right: "
+                + "; ".join(str(p) for p in error.problems) + ". `python -m metrics validate` lists the same.")
+    return None
+
+
 def store_problem(source: Source) -> str | None:
     """Why the app cannot show the store, in one sentence naming it; None when it can."""
     try:

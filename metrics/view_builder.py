@@ -76,7 +76,9 @@ def run(source: service.Source, parent: int) -> None:
     built = None
     while alive():
         try:
-            if service.store_problem(source) is None and service._version(source) != built:
+            # While the plan or store cannot be read the pages say why; there is nothing to work out.
+            if (service.plan_problem(source) is None and service.store_problem(source) is None
+                    and service._version(source) != built):
                 built = build(source, alive)
                 continue
         except store.StoreError as error:  # the store is busy, missing or damaged: try again shortly
