@@ -122,7 +122,9 @@ def _printed_before(key: str) -> tuple[str, bytes] | None:
 
 
 def _keep_printed(key: str, name: str, content: bytes) -> None:
-    """Keep this pack, and of the others only those printed in the last hour."""
+    """Keep this pack, and of the others only those printed in the last hour. The lock files stay
+    (a few bytes each): one may be held by a print now, and a new file under its name would let a
+    second print of the same pack begin beside it."""
     folder = _printed_folder()
     temporary = folder / f".{key}.tmp"
     temporary.write_bytes(content)
@@ -130,7 +132,7 @@ def _keep_printed(key: str, name: str, content: bytes) -> None:
     stale = time.time() - 3600
     for old in folder.iterdir():
         with contextlib.suppress(OSError):
-            if old.stat().st_mtime < stale:
+            if old.suffix != ".lock" and old.stat().st_mtime < stale:
                 old.unlink()
 
 

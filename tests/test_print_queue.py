@@ -129,3 +129,17 @@ def test_the_number_of_printers_is_checked(tmp_path, monkeypatch):
     assert pack_job.printers() == 3
     monkeypatch.delenv("METRICS_PACK_PRINTERS")
     assert pack_job.printers() == 2
+
+
+def test_old_packs_are_cleared_but_not_the_locks_a_print_may_hold(tmp_path, monkeypatch):
+    """A pack printed over an hour ago goes; the lock file of the same pack does not (a print in
+    progress holds it, and a fresh file under its name would let a second print begin)."""
+    monkeypatch.setenv("METRICS_JOB_DIR", str(tmp_path))
+    folder = pack_job._printed_folder()
+    old_pack, lock = folder / "k1.board-pack-old.html.pack", folder / "k1.lock"
+    for path in (old_pack, lock):
+        path.write_text("x")
+        os.utime(path, (time.time() - 7200, time.time() - 7200))
+    pack_job._keep_printed("k2", "board-pack-new.html", b"new")
+    assert not old_pack.exists() and lock.exists()
+    assert (folder / "k2.board-pack-new.html.pack").read_bytes() == b"new"
