@@ -5,7 +5,6 @@ callbacks in callbacks/. The header's choices (as-of month, grain, area) live in
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 import threading
@@ -23,6 +22,10 @@ app = dash.Dash(
     title="Police performance",
     update_title=None,
     external_stylesheets=["/status.css"],  # served below, from metrics/vocabulary.py
+    # Each page's callbacks name components that only that page has. Without this, Dash also builds
+    # every page at the first request to check them, which fails while the plan or store cannot be
+    # read (the frame then says why instead), and the browser would report the missing components.
+    suppress_callback_exceptions=True,
 )
 server = app.server
 
@@ -41,8 +44,10 @@ import security  # noqa: E402
 
 def layout():
     """The frame, built at every page load: the header's months and areas are read afresh."""
-    if _problem():  # no plan or store that can be read: the page says which, and what to do, and nothing else
-        return html.Main([html.H1("Police performance"), dash.page_container], className="container page")
+    problem = _problem()
+    if problem:  # no plan or store that can be read: say which, and what to do, and nothing else
+        return html.Main([html.H1("Police performance"), html.P(problem, id="store-problem", className="alert alert-warning")],
+                         className="container page")
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
@@ -56,19 +61,6 @@ def _problem() -> str | None:
     return service.plan_problem(source) or service.store_problem(source)
 
 
-def _or_problem(page_layout):
-    """A page's layout, or, while the plan or the store cannot be read, why, in words (Dash also
-    builds every page once, at the first request, to check the callbacks against them)."""
-    @functools.wraps(page_layout)
-    def page(**query):
-        problem = _problem()
-        return html.P(problem, id="store-problem", className="alert alert-warning") if problem else page_layout(**query)
-    return page
-
-
-for _page in dash.page_registry.values():
-    if callable(_page["layout"]):
-        _page["layout"] = _or_problem(_page["layout"])
 app.layout = layout
 
 
@@ -115,6 +107,6 @@ if os.environ.get("METRICS_WARM_UP", "1") != "0":
         threading.Thread(target=service.warm_up, args=(service.Source.from_environment(),), daemon=True).start()
 
 if __name__ == "__main__":
-    if _problem():
-        raise SystemExit(f"error: {_problem()}")
+    if problem := _problem():
+        raise SystemExit(f"error: {problem}")
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)

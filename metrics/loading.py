@@ -50,8 +50,6 @@ class LoadResult:
         return f"added {self.added}, revised {self.revised}, unchanged {self.unchanged}"
 
 
-# Rows read from one file, CSV or workbook: excel.MAX_ROWS (2,000,000).
-
 def _drop_rows(conn) -> None:
     """`rows` is a view over the file's cells, or for police.uk a table of counts: a load on the
     same connection may follow one of the other kind."""
@@ -214,6 +212,13 @@ def _store_connection(target, dry_run: bool):
             yield target
 
 
+def _hash_and_lines(path: Path) -> tuple[str, int]:
+    """The file's content hash (the load log's) and its line breaks (the reader's row bound), from
+    one read of it."""
+    content = path.read_bytes()
+    return hashlib.sha256(content).hexdigest(), content.count(b"\n")
+
+
 def _check_file(conn, plan: Plan, path: Path, name: str, sheet, strict: bool, allow_future: bool) -> _Checked:
     """Read and check every row into the view `incoming`; raises FiguresError with every problem."""
     if not path.exists():
@@ -221,10 +226,10 @@ def _check_file(conn, plan: Plan, path: Path, name: str, sheet, strict: bool, al
     size = path.stat().st_size
     if size == 0:
         raise FiguresError(name, [FigureProblem(name, 1, "-", "the file is empty")])
-    content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    content_hash, lines = _hash_and_lines(path)
     reading = Reading([])
     try:
-        reading = stage_raw(conn, path, sheet)
+        reading = stage_raw(conn, path, sheet, lines)
         if not reading.header:
             raise ShapeProblem("the file is empty: it has no header row")
         shape, columns = recognise(reading.header)

@@ -8,22 +8,15 @@ import sys
 
 from conftest import ROOT
 
-# Run in a process of its own: Dash builds every page once, at the app's first request, and the
-# app the other tests share must not have built them while its plan was broken.
+# Run in a process of its own, as a fresh app: what matters is the app's first request.
 PAGES_SAY = """
 import sys
 import app
 from pathlib import Path
-request = {"output": ".._pages_content.children..._pages_store.data..",
-           "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-           "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/board"},
-                      {"id": "_pages_location", "property": "search", "value": ""}],
-           "changedPropIds": ["_pages_location.pathname"], "state": []}
 client = app.server.test_client()
 for step in range(2):
-    frame = client.get("/_dash-layout")
-    page = client.post("/_dash-update-component", json=request, headers={"Origin": "http://localhost"})
-    print(frame.status_code, page.status_code, page.json["response"]["_pages_content"]["children"], flush=True)
+    page, frame = client.get("/board"), client.get("/_dash-layout")
+    print(page.status_code, frame.status_code, frame.get_data(as_text=True), flush=True)
     Path(sys.argv[1]).write_text((Path(sys.argv[2]) / "config" / "targets.yaml").read_text())  # put right
 """
 
@@ -37,7 +30,7 @@ def test_a_broken_plan_or_a_missing_store_is_said_on_the_page_not_a_failure(tmp_
     assert done.returncode == 0, done.stderr[-2000:]
     plan_broken, put_right = done.stdout.splitlines()
     assert plan_broken.startswith("200 200 ") and "The plan cannot be read" in plan_broken
-    assert f"{broken}:3:1: not valid YAML" in plan_broken
+    assert f"{broken}:3:1: not valid YAML".replace("/", "\\u002f") in plan_broken
     assert put_right.startswith("200 200 ") and "none.duckdb: there is no store here" in put_right
 
 

@@ -17,15 +17,6 @@ def _sniff_delimiter(path: Path) -> str:
     return best if counts[best] else ","
 
 
-def _lines(path: Path) -> int:
-    """How many line breaks the file holds (a thirtieth of a second for a million rows)."""
-    count = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            count += chunk.count(b"\n")
-    return count
-
-
 class ShapeProblem(ValueError):
     """The file as a whole cannot be read: wrong headers, not a spreadsheet."""
 
@@ -37,9 +28,9 @@ class Reading:
     where: str = ""               # which sheet of a workbook was read
 
 
-def stage_raw(conn, path: Path, sheet: str | None) -> Reading:
+def stage_raw(conn, path: Path, sheet: str | None, lines: int) -> Reading:
     """Put the file's cells into table `raw` (all text, columns c0..cN, plus row_number) and
-    return the header names as written."""
+    return the header names as written. `lines`: how many line breaks the file holds."""
     suffix = path.suffix.lower()
     drop_temp(conn, "raw")  # a view over a CSV's cells, or a workbook's table
     if suffix in (".xlsx", ".xlsm"):
@@ -65,7 +56,7 @@ def stage_raw(conn, path: Path, sheet: str | None) -> Reading:
     # A LIMIT makes DuckDB read the file on one thread (twice the time), so only a file with more
     # lines than the loader reads is read with one (a row is at least a line; short rows are
     # padded, so counting bytes says nothing of how many rows a file holds).
-    limit = f"LIMIT {excel.MAX_ROWS + 1}" if _lines(path) > excel.MAX_ROWS + 1 else ""
+    limit = f"LIMIT {excel.MAX_ROWS + 1}" if lines > excel.MAX_ROWS + 1 else ""
     try:
         # The cells in file order; a row's number is its rowid (a window numbering a million rows
         # costs more than reading them).
