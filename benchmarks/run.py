@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import pandas_peer, whole_command  # noqa: E402
-from benchmarks.synthetic import write_figures, write_plan  # noqa: E402
+from benchmarks.synthetic import write_figure_files, write_figures, write_plan  # noqa: E402
 from metrics import store  # noqa: E402
 from metrics.engine import Engine  # noqa: E402
 from metrics.loading import load_figures  # noqa: E402
@@ -54,18 +54,22 @@ def timed(work, runs: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def prepare(scale: str) -> tuple[Path, Path]:
-    """The plan and the long CSV of all figures for a scale, made once and cached."""
+def prepare(scale: str) -> tuple[Path, list[Path]]:
+    """The plan and the long CSVs of all figures for a scale, made once and cached. Past 2 million
+    figures (the most the loader takes from one file) they come as several files."""
     if SCALES[scale] is None:
-        return ROOT / "config" / "targets.yaml", ROOT / "data" / "sample_figures.csv"
+        return ROOT / "config" / "targets.yaml", [ROOT / "data" / "sample_figures.csv"]
     folder = CACHE / scale
     folder.mkdir(parents=True, exist_ok=True)
-    plan, figures = folder / "plan.yaml", folder / "figures.csv"
-    if not figures.exists():
+    plan, figures, done = folder / "plan.yaml", folder / "figures.csv", folder / "complete"
+    size = SCALES[scale]
+    several = size["measures"] * size["areas"] * size["months"] > 2_000_000
+    if not done.exists():
         print(f"  generating {scale} figures ...", flush=True)
-        write_plan(plan, SCALES[scale]["measures"], SCALES[scale]["areas"])
-        write_figures(figures, **SCALES[scale])
-    return plan, figures
+        write_plan(plan, size["measures"], size["areas"])
+        write_figure_files(folder, **size) if several else write_figures(figures, **size)
+        done.touch()
+    return plan, sorted(folder.glob("figures-*.csv")) if several else [figures]
 
 
 def peak_mb() -> float:
@@ -74,20 +78,21 @@ def peak_mb() -> float:
 
 def measure_engine(scale: str, runs: int, with_peer: bool, queue) -> None:
     """In a fresh process: load, then every grain's full status, a measure's chart, the floor."""
-    plan_path, figures_path = prepare(scale)
+    plan_path, figure_files = prepare(scale)
     plan = load_plan(plan_path)
     db = CACHE / f"{scale}.duckdb"
     for suffix in ("", ".wal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     conn = store.connect(db)
-    rows = sum(1 for _ in open(figures_path)) - 1
+    rows = sum(sum(1 for _ in open(path)) - 1 for path in figure_files)
     start, cpu = time.perf_counter(), time.process_time()
-    load_figures(conn, plan, figures_path)
+    for path in figure_files:
+        load_figures(conn, plan, path)
     load_seconds, load_cpu = time.perf_counter() - start, time.process_time() - cpu
     cpu = time.process_time()
-    floor_load, _ = timed(lambda: conn.execute(
+    floor_load, _ = timed(lambda: [conn.execute(
         "CREATE OR REPLACE TEMP TABLE floor_load AS SELECT * FROM read_csv(?, all_varchar = true)",
-        [str(figures_path)]), 1)
+        [str(path)]) for path in figure_files], 1)
     floor_load_cpu = time.process_time() - cpu
     engine = Engine(conn, plan)
     as_of = engine.latest_month()
@@ -223,7 +228,7 @@ def main(argv=None) -> int:
         # The peer is skipped at 22 million figures: its DataFrame alone passes the 2 GB budget.
         result = run_scale(scale, runs, with_peer=scale not in ("sample", "national-districts"))
         if scale != "national-districts":
-            plan_path, figures_path = prepare(scale)
+            plan_path, (figures_path,) = prepare(scale)
             result["whole"] = whole_command.measure(plan_path, figures_path, CACHE / f"{scale}.duckdb", runs)
         report(result)
         if "whole" in result:

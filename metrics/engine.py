@@ -16,7 +16,7 @@ import datetime as dt
 import duckdb
 from metrics.lazy import pandas as pd
 
-from metrics import spc, targets, vocabulary
+from metrics import spc, spc_state, targets, vocabulary
 from metrics.errors import NotHeld
 from metrics.formats import band_words
 from metrics.periods import (GRAIN_NAMES, GRAINS, month_index, month_label, month_words, months_in_grain,
@@ -59,17 +59,17 @@ ROLL_UP = """CASE m.aggregation
 
 
 def _reason(r, plan: Plan, period: str) -> str | None:
-    """Why a measure the plan gives a target has no status, in words."""
+    """Why a measure the plan gives a target has no status, in words (None for a missing number)."""
     if r["rag"] != "no_data":
         return None
-    if pd.isna(r["actual"]):
+    if r["actual"] is None:
         return f"no figures for {period}"
     if not r["complete"]:
         if r["aggregation"] == "last":
             return f"no figure for {month_words(int(r['period_last_month']))}, the period's last month"
         return f"figures for {int(r['months_held'])} of {int(r['months_expected'])} months of {period}"
     measure = plan.measure(r["measure_id"])
-    target = measure.targets[int(r["target_seq"])] if pd.notna(r["target_seq"]) else None
+    target = measure.targets[int(r["target_seq"])] if r["target_seq"] is not None else None
     why = "the target cannot be worked out: "
     if target is not None and target.kind == "comparator":
         return why + f"no {plan.area_name(target.series)} figures for {period}"
@@ -86,25 +86,41 @@ _WORD_INPUTS = ("anchor", "grain", "previous_anchor", "measure_id", "target_seq"
                 "complete", "aggregation", "period_last_month", "months_held", "months_expected")
 
 
+def _each_once(word, *columns) -> list:
+    """word(*values) for each row of the columns, worked out once for each distinct set of values:
+    a national status has 90,000 rows but a few hundred different periods, targets and signals."""
+    done: dict = {}
+    lists = [c.tolist() if hasattr(c, "tolist") else c for c in columns]  # a Series is slow to iterate
+    return [done[key] if key in done else done.setdefault(key, word(*key)) for key in zip(*lists)]
+
+
+def _plain(column) -> list:
+    """A column as a list, anything missing as None (NaN is never equal to itself: never a repeat)."""
+    na = pd.NA
+    return [None if v is None or v is na or (v.__class__ is float and v != v) else v for v in column.tolist()]
+
+
 def add_words(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """The status frame's columns in words, from the vocabulary and the plan: what every view shows."""
     ysm = plan.year_start_month
     measures = {m.id: m for m in plan.measures}
-    # Only the columns the words need: converting every column of every row costs more than the words.
-    rows = frame[[c for c in _WORD_INPUTS if c in frame.columns]].to_dict("records")
-    frame["period_words"] = [period_words(int(r["anchor"]), r["grain"], ysm) for r in rows]
-    frame["previous_label"] = [period_words(int(r["previous_anchor"]), r["grain"], ysm)
-                               if pd.notna(r["previous_anchor"]) else None for r in rows]
+    values = {c: _plain(frame[c]) for c in _WORD_INPUTS if c in frame.columns}
+    frame["period_words"] = _each_once(lambda a, g: period_words(int(a), g, ysm), values["anchor"], values["grain"])
+    frame["previous_label"] = _each_once(lambda a, g: None if a is None else period_words(int(a), g, ysm),
+                                         values["previous_anchor"], values["grain"])
     frame["grain_words"] = frame["grain"].map(GRAIN_NAMES)
-    frame["target_words"] = [
-        targets.target_words(measures[r["measure_id"]].targets[int(r["target_seq"])], measures[r["measure_id"]], plan)
-        if pd.notna(r["target_seq"]) else None for r in rows]
-    frame["tolerance_words"] = [band_words(measures[r["measure_id"]].tolerance, r["unit"]) for r in rows]
-    frame["rag_reason"] = [_reason(r, plan, w) for r, w in zip(rows, frame["period_words"])]
-    signals = list(zip(frame["rag"], frame["trend"], frame["spc_variation"], frame["spc_assurance"]))
-    frame["summary"] = [vocabulary.summary(*s) for s in signals]
-    frame["exception"] = [vocabulary.is_exception(*s[:3]) for s in signals]
-    frame["watch"] = [vocabulary.is_watch(*s[:3]) for s in signals]
+    frame["target_words"] = _each_once(
+        lambda m, seq: None if seq is None else targets.target_words(measures[m].targets[int(seq)], measures[m], plan),
+        values["measure_id"], values["target_seq"])
+    frame["tolerance_words"] = _each_once(lambda m, unit: band_words(measures[m].tolerance, unit),
+                                          values["measure_id"], values["unit"])
+    names = list(values)
+    frame["rag_reason"] = [None if rag != "no_data" else _reason(dict(zip(names, row)), plan, words)
+                           for rag, row, words in zip(values["rag"], zip(*values.values()), frame["period_words"])]
+    signals = (frame["rag"], frame["trend"], frame["spc_variation"], frame["spc_assurance"])
+    frame["summary"] = _each_once(vocabulary.summary, *signals)
+    frame["exception"] = _each_once(vocabulary.is_exception, *signals[:3])
+    frame["watch"] = _each_once(vocabulary.is_watch, *signals[:3])
     return frame
 
 
@@ -237,12 +253,14 @@ class Engine:
 
     # --- the pipeline ------------------------------------------------------------------------
 
-    def _scope(self, cur, area: str | None) -> None:
+    def _scope(self, cur, area: str | None, checksum_as_of: int | None = None) -> None:
         """Table `scope`: the (measure, area) pairs to report. `all` means the force and every
-        area holding figures for the measure; comparator series are not reported as areas."""
+        area holding figures for the measure; comparator series are not reported as areas.
+        With `checksum_as_of`, `held` carries each series' SPC checksum up to that month."""
         # A measure with no figures at all for an area is not reported there; the force always is.
         # `all` is the force and its districts: comparators and peer forces are never mixed in.
-        cur.execute("CREATE OR REPLACE TEMP TABLE held AS SELECT DISTINCT measure_id, area FROM figures")
+        checksum = "" if checksum_as_of is None else ", " + spc_state.checksum_sql(checksum_as_of)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT measure_id, area{checksum} FROM figures GROUP BY ALL")
         held = "EXISTS (SELECT 1 FROM held h WHERE h.measure_id = m.measure_id AND h.area = a.area)"
         if area in (None, "force"):
             where = "a.area = 'force'"
@@ -379,40 +397,27 @@ class Engine:
             JOIN plan_measures m USING (measure_id)
             LEFT JOIN baselines b USING (measure_id, area)""")
 
-    def _spc(self, cur, as_of: int, latest_only: bool = False) -> None:
+    def _spc(self, cur, as_of: int, latest_only: bool = False, state: bool = False) -> None:
         """SPC over each reported series' monthly points up to the as-of month, each point in its
-        plan phase (`spc: phases`), seasonal measures adjusted first (`spc: seasonal`)."""
-        from metrics.workflow import process_change_rows  # the changes analysts added in the app
-        phases = spc.phase_rows(self.plan, process_change_rows(cur))
+        plan phase (`spc: phases`), seasonal measures adjusted first (`spc: seasonal`). With
+        `state`, the series whose summary the store keeps (metrics.spc_state) are read from it."""
+        phases = spc_state.phase_table(cur, self.plan)
         phased = any(p["phase"] > 0 for p in phases)
         seasonal_ids = [m.id for m in self.plan.measures if spc.seasonal_of(m)]
-        cur.execute("""CREATE OR REPLACE TEMP TABLE spc_phase_frame (measure_id VARCHAR, phase BIGINT,
-            phase_from BIGINT, phase_until BIGINT, phase_note VARCHAR, seasonal BOOLEAN)""")
-        insert_rows(cur, "spc_phase_frame", phases)
-        # Each phase runs from its first month to the next phase's: the latest phase begun by the
-        # month (an ASOF join). Without recorded changes, no join: it would cost a pass of its own.
-        phase = ("coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note" if phased else
-                 "0 AS phase, CAST(NULL AS BIGINT) AS phase_from, CAST(NULL AS VARCHAR) AS phase_note")
-        phase_join = ("""ASOF LEFT JOIN (SELECT * FROM spc_phase_frame WHERE phase > 0) ph
-                 ON ph.measure_id = f.measure_id AND f.month >= ph.phase_from""" if phased else "")
         # The scorecard's series are numbered: ordering and grouping by one integer costs less
         # than by two texts. The chart keeps the texts (the projections read them).
         keys = "series" if latest_only else "measure_id, area"
         cur.execute("""CREATE OR REPLACE TEMP TABLE spc_series AS
             SELECT measure_id, area, row_number() OVER () AS series FROM scope WHERE reported""")
-        points = f"""SELECT {"s.series" if latest_only else "f.measure_id, f.area"}, f.month, f.value AS x,
-                   (m.spc_first IS NULL OR f.month BETWEEN m.spc_first AND m.spc_last) AS in_baseline,
-                   m.spc_screen AS screen, {phase},
-                   {f"list_contains({literal(seasonal_ids)}, f.measure_id)" if seasonal_ids else "false"} AS seasonal,
-                   m.aggregation = 'sum' OR m.unit = 'count' AS multiplicative
-            FROM figures f
-            JOIN spc_series s ON s.measure_id = f.measure_id AND s.area = f.area
-            JOIN plan_measures m ON m.measure_id = f.measure_id
-            {phase_join}
-            WHERE f.month <= {int(as_of)} AND f.value IS NOT NULL"""
-        spc.build_spc(cur, points, keys, latest_only=latest_only, year_start_month=self.plan.year_start_month,
+        series = "spc_series"
+        if state:
+            spc_state.take_held(cur, phases, self.plan)
+            series = "spc_series_left"
+        spc.build_spc(cur, spc_state.points_sql(series, keys, as_of, phased, seasonal_ids), keys,
+                      latest_only=latest_only, year_start_month=self.plan.year_start_month,
                       phased=phased, seasonal=bool(seasonal_ids),
-                      screened=any(m.spc_screen_outliers for m in self.plan.measures))
+                      screened=any(m.spc_screen_outliers for m in self.plan.measures),
+                      held="spc_held" if state else None)
         if latest_only:
             cur.execute("""CREATE OR REPLACE TEMP TABLE spc_flags AS
                 SELECT s.measure_id, s.area, f.* EXCLUDE (series) FROM spc_flags f JOIN spc_series s USING (series)""")
@@ -425,13 +430,15 @@ class Engine:
         else:
             cur.register("anchors_frame", anchors)
             cur.execute("CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM anchors_frame")
-        self._scope(cur, area)
+        # The scorecard reads the SPC summaries the store keeps, where they are still true.
+        state = latest_only and spc_as_of is not None and spc_state.kept(cur)
+        self._scope(cur, area, spc_as_of if state else None)
         self._windows(cur)
         self._actuals(cur)
         self._baselines(cur)
         self._targets(cur)
         if spc_as_of is not None:
-            self._spc(cur, spc_as_of, latest_only)
+            self._spc(cur, spc_as_of, latest_only, state)
 
     def _status_anchors(self, as_of: int, grain: str | None) -> list[dict]:
         rows = []
@@ -466,8 +473,9 @@ class Engine:
         given or, without one, each measure at its own `assess_on` grain."""
         as_of, frame = self._status_result(as_of, grain, area, lambda result: result.df())
         ysm = self.plan.year_start_month
-        frame["period"] = [period_label(as_of, g, ysm) for g in frame["grain"]]
-        frame["last_data_period"] = frame["last_month"].map(lambda m: month_label(int(m)) if pd.notna(m) else None)
+        frame["period"] = _each_once(lambda g: period_label(as_of, g, ysm), frame["grain"])
+        frame["last_data_period"] = _each_once(lambda m: None if m is None else month_label(int(m)),
+                                               _plain(frame["last_month"]))
         frame["as_of"] = month_label(as_of)
         return add_words(frame, self.plan)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from metrics.lazy import pandas as pd
 
-from metrics import store
+from metrics import spc_state, store
 from metrics.periods import PeriodError, month_index, month_label, month_words, parse_month
 from metrics.plan import Plan
 from metrics.readers import excel, police_uk
@@ -190,7 +190,9 @@ def load_figures(target, plan: Plan, path, dry_run: bool = False, sheet: str | N
             private.execute(f"COPY (FROM incoming) TO '{incoming}' (FORMAT parquet)")
             private.close()
             with _store_connection(target, dry_run) as conn:
-                return _compare_and_write(conn, checked, f"read_parquet('{incoming}')", dry_run, loaded_by)
+                # A DuckDB store keeps each series' SPC summary (metrics.spc_state); PostgreSQL none.
+                spc_plan = plan if getattr(target, "kind", "duckdb") == "duckdb" else None
+                return _compare_and_write(conn, checked, f"read_parquet('{incoming}')", dry_run, loaded_by, spc_plan)
     finally:
         private.close()
 
@@ -262,8 +264,10 @@ def _check_file(conn, plan: Plan, path: Path, name: str, sheet, strict: bool, al
     return _Checked(name, shape, content_hash, "note" in columns, report + _future_report(conn, now, allow_future))
 
 
-def _compare_and_write(conn, checked: _Checked, incoming: str, dry_run: bool, loaded_by: str | None) -> LoadResult:
-    """Compare the checked figures with those held and, unless a dry run, write the changes."""
+def _compare_and_write(conn, checked: _Checked, incoming: str, dry_run: bool, loaded_by: str | None,
+                       spc_plan: Plan | None = None) -> LoadResult:
+    """Compare the checked figures with those held and, unless a dry run, write the changes (and,
+    given the plan, the SPC summaries of the measures changed)."""
     store.compare_incoming(conn, incoming, checked.note_given)
     counts = dict(conn.execute("SELECT change, count(*) FROM compared GROUP BY change").fetchall())
     changes = conn.execute("""
@@ -281,6 +285,9 @@ def _compare_and_write(conn, checked: _Checked, incoming: str, dry_run: bool, lo
                         report=checked.report)
     if not dry_run:
         result.load_id = _write(conn, checked, result, loaded_by)
+        changed = result.by_measure.loc[result.by_measure["added"] + result.by_measure["revised"] > 0, "measure_id"]
+        if spc_plan is not None and len(changed):
+            spc_state.refresh(conn, spc_plan, list(changed))
     return result
 
 

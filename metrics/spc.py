@@ -273,7 +273,7 @@ def _numbered_sql(keys: str, numbers: bool) -> str:
 
 def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", latest_only: bool = False,
               params: dict | None = None, year_start_month: int = 4, phased: bool | None = None,
-              seasonal: bool | None = None, screened: bool | None = None) -> None:
+              seasonal: bool | None = None, screened: bool | None = None, held: str | None = None) -> None:
     """From `points` (a table or a SELECT giving keys, month, x, in_baseline, screen, and optionally
     `phase`, `seasonal` and `multiplicative`) make `spc_base` (each point with its phase's limits)
     and `spc_flags` (each point's flags and the rules that fired).
@@ -288,27 +288,50 @@ def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", l
     With `latest_only` (the scorecard), `spc_base` holds the last few points of each series'
     latest phase and `spc_flags` its latest point alone, flagged by LATEST_RULES: the same flags,
     limits and point count, with the columns a status reads (keys, phase, month, seq, x, points,
-    mean, mean_moving_range, the limits and the rules' flags).
+    mean, mean_moving_range, the limits and the rules' flags). `held` names a table of series
+    summarised already (latest_phase_sql's rows, kept in the store by metrics.spc_state), whose
+    points are not in `points`.
     `phased`, `seasonal` and `screened` say whether any point has a later phase, is seasonal or is
     screened (found from the points when not given): the work each needs is skipped without them."""
+    steps = _steps(cur, points, keys, latest_only, params, year_start_month, phased, seasonal, screened)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE spc_base AS {steps} "
+                f"{_latest_points_sql(keys, held) if latest_only else _all_points_sql(keys + ', phase')}", params or {})
+    if latest_only:
+        _flag_latest(cur, keys)
+    else:
+        _flag(cur, keys + ", phase")
+
+
+def _steps(cur, points: str, keys: str, latest_only: bool, params: dict | None, year_start_month: int,
+           phased: bool | None, seasonal: bool | None, screened: bool | None) -> str:
+    """The WITH clause up to `limits`: each phase's count, mean, mean moving range and limits."""
     source = f"({points})" if points.lstrip().upper().startswith("SELECT") else points
     input_sql = _input_sql(cur, source, params)
     if None in (phased, seasonal, screened):
         found = _present(cur, input_sql, params)
         phased, seasonal, screened = (given if given is not None else f
                                       for given, f in zip((phased, seasonal, screened), found))
-    phased_keys = f"{keys}, phase"
-    tail = LATEST_POINT_WINDOW if latest_only else 0
-    steps = f"""WITH spc_input AS ({input_sql}),
+    return f"""WITH spc_input AS ({input_sql}),
         adjusted AS ({_adjusted_sql(keys, seasonal, phased, year_start_month)}),
         numbered AS ({_numbered_sql(keys, numbers=not latest_only)}),
-        {_limits_sql(phased_keys, screened, tail)}"""
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE spc_base AS {steps} "
-                f"{_latest_points_sql(keys) if latest_only else _all_points_sql(phased_keys)}", params or {})
-    if latest_only:
-        _flag_latest(cur, keys)
-    else:
-        _flag(cur, phased_keys)
+        {_limits_sql(keys + ", phase", screened, LATEST_POINT_WINDOW if latest_only else 0)}"""
+
+
+def latest_phase_summary(cur, points: str, keys: str, year_start_month: int = 4, phased: bool | None = None) -> str:
+    """A SELECT of each series' latest phase as latest_only needs it (`build_spc(held=...)`):
+    keys, phase, points, unbased, mean, mean_moving_range, its last values and months, and the
+    series' point count. For series neither seasonal nor screened, whose summary can be kept."""
+    steps = _steps(cur, points, keys, True, None, year_start_month, phased, False, False)
+    return f"{steps} {_latest_phase_sql(keys)}"
+
+
+def _latest_phase_sql(keys: str) -> str:
+    """Each series' latest phase from `limits` (phases follow one another in month order, so the
+    latest is the highest), with the series' point count over every phase."""
+    return f"""SELECT l.{keys.replace(", ", ", l.")}, l.phase, l.points, l.unbased, l.mean, l.mean_moving_range,
+                      l.tail_x, l.tail_months, s.series_points
+        FROM limits l JOIN (SELECT {keys}, max(phase) AS phase, sum(points) AS series_points
+                            FROM limits GROUP BY {keys}) s USING ({keys}, phase)"""
 
 
 def _all_points_sql(phased_keys: str) -> str:
@@ -319,15 +342,15 @@ def _all_points_sql(phased_keys: str) -> str:
         FROM numbered n JOIN limits l USING ({phased_keys})"""
 
 
-def _latest_points_sql(keys: str) -> str:
-    """The last points of each series' latest phase (phases follow one another in month order, so
-    the latest is the highest), numbered as in the whole series."""
+def _latest_points_sql(keys: str, held: str | None) -> str:
+    """The last points of each series' latest phase, numbered as in the whole series; with `held`,
+    those series' summaries beside the ones worked out now."""
+    latest = _latest_phase_sql(keys) + (f" UNION ALL BY NAME SELECT * FROM {held}" if held else "")
     return f"""SELECT {keys}, phase, month, x, series_points - back + 1 AS seq, series_points,
-               points, mean, mean_moving_range, upper_limit, lower_limit, upper_near, lower_near
-        FROM (SELECT l.*, s.series_points, unnest(l.tail_x) AS x, unnest(l.tail_months) AS month,
+               points, mean, mean_moving_range, {_lines("mean", "mean_moving_range")}
+        FROM (SELECT l.*, unnest(l.tail_x) AS x, unnest(l.tail_months) AS month,
                      generate_subscripts(l.tail_x, 1) AS back
-              FROM limits l JOIN (SELECT {keys}, max(phase) AS phase, sum(points) AS series_points
-                                  FROM limits GROUP BY {keys}) s USING ({keys}, phase))"""
+              FROM ({latest}) l)"""
 
 
 def _flag(cur, phased_keys: str) -> None:

@@ -9,7 +9,7 @@ import datetime as dt
 
 from metrics.lazy import pandas as pd
 
-from metrics import store
+from metrics import spc_state, store
 from metrics.errors import Problem
 
 ACTION_STATUSES = ("open", "discharged")
@@ -239,6 +239,8 @@ def add_process_change(conn, plan, measure_id: str, month, note: str, added_by: 
             raise WorkflowError(f"a process change is already recorded from {month_words(start)}")
         conn.execute("INSERT INTO process_changes VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
                      [measure_id, start, note, added_by.strip()])
+        if spc_state.kept(conn):  # the measure's SPC summaries, made again with the new phase
+            spc_state.refresh(conn, plan, [measure_id])
     return start
 
 
