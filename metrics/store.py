@@ -347,8 +347,9 @@ class FileStore:
 
 
 def copy_filter(table: str, measures) -> str:
-    """The WHERE clause copying only some measures' figures and revisions (all rows of the rest)."""
-    if measures is None or table not in ("figures", "revisions"):
+    """The WHERE clause copying only some measures' figures, revisions and SPC summaries (all rows
+    of the other tables)."""
+    if measures is None or table not in ("figures", "revisions", "spc_state"):
         return ""
     listed = ", ".join("'" + m.replace("'", "''") + "'" for m in measures)
     return f" WHERE measure_id IN ({listed})" if listed else " WHERE false"
