@@ -260,14 +260,16 @@ class Engine:
 
     # --- the pipeline ------------------------------------------------------------------------
 
-    def _scope(self, cur, area: str | None, checksum_as_of: int | None = None) -> None:
+    def _scope(self, cur, area: str | None, as_of: int | None = None, checksum: bool = False) -> None:
         """Table `scope`: the (measure, area) pairs to report. `all` means the force and every
         area holding figures for the measure; comparator series are not reported as areas.
-        With `checksum_as_of`, `held` carries each series' SPC checksum up to that month."""
+        `held` (the series holding figures) also gives, with `as_of`, each one's last month up to
+        it, and with `checksum` its SPC checksum there (metrics.spc_state): one pass for all three."""
         # A measure with no figures at all for an area is not reported there; the force always is.
         # `all` is the force and its districts: comparators and peer forces are never mixed in.
-        checksum = "" if checksum_as_of is None else ", " + spc_state.checksum_sql(checksum_as_of)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT measure_id, area{checksum} FROM figures GROUP BY ALL")
+        extra = "" if as_of is None else f", max(month) FILTER (WHERE month <= {int(as_of)}) AS last_month"
+        extra += ", " + spc_state.checksum_sql(as_of) if checksum else ""
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT measure_id, area{extra} FROM figures GROUP BY ALL")
         held = "EXISTS (SELECT 1 FROM held h WHERE h.measure_id = m.measure_id AND h.area = a.area)"
         if area in (None, "force"):
             where = "a.area = 'force'"
@@ -455,7 +457,7 @@ class Engine:
             cur.execute("CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM anchors_frame")
         # The scorecard reads the SPC summaries the store keeps, where they are still true.
         state = latest_only and spc_as_of is not None and spc_state.kept(cur)
-        self._scope(cur, area, spc_as_of if state else None)
+        self._scope(cur, area, spc_as_of, checksum=state)
         self._windows(cur)
         self._actuals(cur)
         self._baselines(cur)
@@ -570,8 +572,7 @@ WITH cur AS MATERIALIZED (
   WHERE a.reported),
 latest_point AS (
   SELECT * FROM spc_flags QUALIFY row_number() OVER (PARTITION BY measure_id, area ORDER BY month DESC) = 1),
-last_held AS (
-  SELECT measure_id, area, max(month) AS last_month FROM figures WHERE month <= $as_of GROUP BY ALL)
+last_held AS (SELECT measure_id, area, last_month FROM held)
 SELECT m.priority_id, m.objective_id, c.measure_id, m.title AS measure, c.area, c.grain,
        c.actual, c.target, c.baseline,
        c.actual - c.target AS variance,
