@@ -287,7 +287,7 @@ def _compare_and_write(conn, checked: _Checked, incoming: str, dry_run: bool, lo
         result.load_id = _write(conn, checked, result, loaded_by)
         changed = result.by_measure.loc[result.by_measure["added"] + result.by_measure["revised"] > 0, "measure_id"]
         if spc_plan is not None and len(changed):
-            spc_state.refresh(conn, spc_plan, list(changed))
+            spc_state.refresh(conn, spc_plan, list(changed), compared=True)
     return result
 
 

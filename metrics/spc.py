@@ -319,12 +319,41 @@ def _steps(cur, points: str, keys: str, latest_only: bool, params: dict | None, 
         {_limits_sql(keys + ", phase", screened, LATEST_POINT_WINDOW if latest_only else 0)}"""
 
 
-def latest_phase_summary(cur, points: str, keys: str, year_start_month: int = 4, phased: bool | None = None) -> str:
-    """A SELECT of each series' latest phase as latest_only needs it (`build_spc(held=...)`):
-    keys, phase, points, unbased, mean, mean_moving_range, its last values and months, and the
-    series' point count. For series neither seasonal nor screened, whose summary can be kept."""
+def latest_phase_sums(cur, points: str, keys: str, year_start_month: int = 4, phased: bool | None = None) -> str:
+    """A SELECT of each series' latest phase as sums, which a later month's points extend
+    (metrics.spc_state): keys, phase, its first month, point counts and sums of the values and
+    moving ranges (all of them, and the limit-setting months'), its last values and months
+    (latest first), and the series' point count and a checksum of its months and values over
+    every phase. For series neither seasonal nor screened: their limits do not move with each
+    new figure."""
     steps = _steps(cur, points, keys, True, None, year_start_month, phased, False, False)
-    return f"{steps} {_latest_phase_sql(keys)}"
+    sums = f"""phase_sums AS (
+            SELECT {keys}, phase, min(month) AS phase_first, count(*) AS points, bit_xor(hash(month, x)) AS checksum,
+                   count(*) FILTER (WHERE in_baseline) AS based_points,
+                   coalesce(sum(x) FILTER (WHERE in_baseline), 0) AS based_sum,
+                   count(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS based_mr_points,
+                   coalesce(sum(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline), 0) AS based_mr_sum,
+                   sum(x) AS all_sum, count(moving_range) AS all_mr_points, coalesce(sum(moving_range), 0) AS all_mr_sum,
+                   arg_max(x, month, {LATEST_POINT_WINDOW}) AS tail_x, max(month, {LATEST_POINT_WINDOW}) AS tail_months
+            FROM numbered GROUP BY {keys}, phase)"""
+    # `_steps` ends with the limits, which the sums do not need: DuckDB leaves unused CTEs out.
+    return f"""{steps}, {sums}
+        SELECT s.* REPLACE (t.checksum AS checksum), t.series_points FROM phase_sums s
+        JOIN (SELECT {keys}, max(phase) AS phase, sum(points) AS series_points, bit_xor(checksum) AS checksum
+              FROM phase_sums GROUP BY {keys}) t
+        USING ({keys}, phase)"""
+
+
+def limits_of_sums(sums: str) -> str:
+    """latest_phase_sums' rows as `build_spc(held=...)` takes them: as first_pass in _limits_sql
+    works them out (a later phase with no limit-setting month sets its limits from all its points)."""
+    return f"""SELECT * EXCLUDE (phase_first, based_points, based_sum, based_mr_points, based_mr_sum,
+                                 all_sum, all_mr_points, all_mr_sum),
+               phase > 0 AND based_points = 0 AS unbased,
+               CASE WHEN unbased THEN all_sum / points ELSE based_sum / nullif(based_points, 0) END AS mean,
+               CASE WHEN unbased THEN all_mr_sum / nullif(all_mr_points, 0)
+                    ELSE based_mr_sum / nullif(based_mr_points, 0) END AS mean_moving_range
+        FROM {sums}"""
 
 
 def _latest_phase_sql(keys: str) -> str:

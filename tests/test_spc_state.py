@@ -153,3 +153,26 @@ def test_a_plan_changed_since_the_load_is_worked_out_with_its_new_settings(loade
     changed = plan_with(tmp_path, MEASURES.replace("spc: {baseline: 2006-04..2007-03}",
                                                    "spc: {baseline: 2008-04..2009-03}"))
     _same(_statuses(changed, conn), _from_every_figure(changed, conn, monkeypatch))
+
+
+def _kept(conn) -> dict:
+    return {(r[0], r[1]): r[2:] for r in conn.execute(
+        "SELECT * EXCLUDE (settings) FROM spc_state ORDER BY measure_id, area").fetchall()}
+
+
+@pytest.mark.parametrize("split", ["2008-10", "2007-10"], ids=["same phase", "a process change among the new months"])
+def test_a_later_months_load_gives_the_summaries_a_load_of_every_month_would(tmp_path, monkeypatch, split):
+    plan = plan_with(tmp_path, MEASURES)
+    rows = _rows()
+    earlier = [r for r in rows if r[1] <= split]
+    conn = store.connect(tmp_path / "month_by_month.duckdb")
+    load_figures(conn, plan, figures_file(tmp_path, earlier, "earlier.csv"))
+    load_figures(conn, plan, figures_file(tmp_path, [r for r in rows if r[1] > split], "later.csv"))
+    whole = store.connect(tmp_path / "at_once.duckdb")
+    load_figures(whole, plan, figures_file(tmp_path, rows, "all.csv"))
+    extended, made = _kept(conn), _kept(whole)
+    assert extended.keys() == made.keys()
+    for key in made:
+        for ours, theirs in zip(extended[key], made[key]):
+            assert ours == (theirs if isinstance(theirs, int) else pytest.approx(theirs, rel=1e-12)), key
+    _same(_statuses(plan, conn), _from_every_figure(plan, conn, monkeypatch))
