@@ -39,7 +39,7 @@ def measure_pages(runs: int = 5) -> list[tuple[str, float, float, float]]:
         ("scorecard, filtered", lambda: scorecard.show_scorecard(latest, "own", "force", None, None, ["red"])),
         ("measure detail", lambda: measure.show_measure("calls_999_10s", latest, "own", "force")),
         ("measure detail, district", lambda: measure.show_measure("ksi_casualties", latest, "quarter", "medway")),
-        ("areas matrix", lambda: areas.show_areas(latest, "own")),
+        ("areas matrix", lambda: areas.show_areas(latest, "own", "")),
         ("board review", lambda: board.show_board(quarter_end, "force")),
     ]
     def seconds(call):

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import pandas_peer, whole_command  # noqa: E402
 from benchmarks.synthetic import write_figure_files, write_figures, write_plan  # noqa: E402
-from metrics import store  # noqa: E402
+from metrics import spc_state, store  # noqa: E402
 from metrics.engine import Engine  # noqa: E402
 from metrics.loading import load_figures  # noqa: E402
 from metrics.periods import GRAINS  # noqa: E402
@@ -72,6 +72,34 @@ def prepare(scale: str) -> tuple[Path, list[Path]]:
     return plan, sorted(folder.glob("figures-*.csv")) if several else [figures]
 
 
+class SummaryClock:
+    """Seconds spent keeping the SPC summaries (metrics.spc_state) during loads: part of the
+    loader's time, reported beside it."""
+    def __init__(self):
+        self.seconds, self._refresh = 0.0, spc_state.refresh
+        spc_state.refresh = self._timed
+
+    def _timed(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return self._refresh(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def next_month_file(conn, path: Path) -> Path:
+    """A month after the latest held, for every series (the same figures again), as a long CSV:
+    the next monthly load."""
+    conn.execute(f"""COPY (
+        SELECT measure_id, strftime(make_date(CAST(month // 12 AS INTEGER), month % 12 + 1, 1) + INTERVAL 1 MONTH, '%Y-%m')
+                 AS period, area,
+               CASE WHEN numerator IS NULL THEN coalesce(CAST(value AS VARCHAR), '') ELSE '' END AS value,
+               CASE WHEN numerator IS NULL THEN '' ELSE CAST(CAST(numerator AS BIGINT) AS VARCHAR) END AS numerator,
+               CASE WHEN numerator IS NULL THEN '' ELSE CAST(CAST(denominator AS BIGINT) AS VARCHAR) END AS denominator
+        FROM figures WHERE month = (SELECT max(month) FROM figures)) TO '{path}' (HEADER)""")
+    return path
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -85,10 +113,12 @@ def measure_engine(scale: str, runs: int, with_peer: bool, queue) -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     conn = store.connect(db)
     rows = sum(sum(1 for _ in open(path)) - 1 for path in figure_files)
+    summaries = SummaryClock()
     start, cpu = time.perf_counter(), time.process_time()
     for path in figure_files:
         load_figures(conn, plan, path)
     load_seconds, load_cpu = time.perf_counter() - start, time.process_time() - cpu
+    load_summaries, summaries.seconds = summaries.seconds, 0.0
     cpu = time.process_time()
     floor_load, _ = timed(lambda: [conn.execute(
         "CREATE OR REPLACE TEMP TABLE floor_load AS SELECT * FROM read_csv(?, all_varchar = true)",
@@ -98,7 +128,8 @@ def measure_engine(scale: str, runs: int, with_peer: bool, queue) -> None:
     as_of = engine.latest_month()
     # CPU seconds too (DuckDB's threads included): on a shared machine they move less than wall time.
     result = {"scale": scale, "figures": rows, "load_seconds": load_seconds, "floor_load_seconds": floor_load,
-              "load_cpu_seconds": load_cpu, "floor_load_cpu_seconds": floor_load_cpu, "status": {}}
+              "load_cpu_seconds": load_cpu, "floor_load_cpu_seconds": floor_load_cpu, "status": {},
+              "load_summaries_seconds": load_summaries}
     for grain in (None, *GRAINS):
         seconds, frame = timed(lambda: engine.status(as_of, grain, "all"), runs)
         result["status"][grain or "own"] = seconds
@@ -123,8 +154,30 @@ def measure_engine(scale: str, runs: int, with_peer: bool, queue) -> None:
         columns = ("rag", "trend", "spc_variation", "spc_assurance")
         result["peer_mismatches"] = int(sum((merged[c].fillna("-") != merged[f"{c}_peer"].fillna("-")).sum() for c in columns))
         result["peer_compared"] = len(merged)
+    month = next_month_file(conn, CACHE / f"{scale}-next-month.csv")
     conn.close()
+    result.update(measure_next_month(db, plan, month, summaries, runs))
     queue.put(result)
+
+
+def measure_next_month(db: Path, plan, month: Path, summaries: SummaryClock, runs: int) -> dict:
+    """On a copy of the store (the whole-command runs read the store as the CSV made it): the
+    next month's figures for every series, as an analyst loads each month, whose SPC summaries
+    are extended rather than made again; then the status, which reads them."""
+    import shutil
+    copy = db.with_name(f"{db.stem}-next-month.duckdb")
+    shutil.copy(db, copy)
+    conn = store.connect(copy)
+    try:
+        summaries.seconds = 0.0
+        seconds, loaded = timed(lambda: load_figures(conn, plan, month), 1)
+        engine = Engine(conn, plan)
+        status_seconds, _ = timed(lambda: engine.status(None, None, "all"), runs)
+    finally:
+        conn.close()
+        copy.unlink()
+    return {"month_seconds": seconds, "month_figures": loaded.added, "month_summaries_seconds": summaries.seconds,
+            "status_after_month": status_seconds}
 
 
 def run_scale(scale: str, runs: int, with_peer: bool) -> dict:
@@ -169,6 +222,11 @@ def report(result: dict) -> None:
     if "load_cpu_seconds" in s:
         print(f"  load, CPU seconds        {s['load_cpu_seconds']:8.2f} s   read_csv {s['floor_load_cpu_seconds']:.2f} s"
               f"   loader / floor = {s['load_cpu_seconds'] / s['floor_load_cpu_seconds']:.1f}x (CPU)")
+    print(f"  of which SPC summaries   {s['load_summaries_seconds']:8.2f} s   loader without them / floor = "
+          f"{(s['load_seconds'] - s['load_summaries_seconds']) / s['floor_load_seconds']:.1f}x")
+    print(f"  next month's load        {s['month_seconds']:8.2f} s   ({s['month_figures']:,} figures; "
+          f"SPC summaries extended in {s['month_summaries_seconds']:.2f} s)")
+    print(f"  full status after it     {s['status_after_month']:8.3f} s")
     for grain, seconds in s["status"].items():
         print(f"  full status, {grain:<10}  {seconds:8.3f} s   (every measure and area)")
     print(f"  status, force only       {s['status_force_only']:8.3f} s")
@@ -194,6 +252,8 @@ def print_lines(results: list[dict], pages) -> None:
         print(f"{name}_loader_over_read_csv: {r['load_seconds'] / r['floor_load_seconds']:.1f}")
         print(f"{name}_loader_over_read_csv_cpu: {r['load_cpu_seconds'] / r['floor_load_cpu_seconds']:.1f}")
         print(f"{name}_status_seconds: {r['status']['own']:.3f}")
+        print(f"{name}_status_after_next_month_seconds: {r['status_after_month']:.3f}")
+        print(f"{name}_next_month_load_seconds: {r['month_seconds']:.3f}")
         print(f"{name}_load_rows_per_second: {r['figures'] / r['load_seconds']:.0f}")
         print(f"{name}_peak_memory_mb: {r['engine_peak_mb']:.0f}")
         if "peer_mismatches" in r:
