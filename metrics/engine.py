@@ -23,6 +23,7 @@ from metrics.periods import (GRAIN_NAMES, GRAINS, month_index, month_label, mont
                              period_label, period_words, previous_anchor, range_words, window_sql)
 from metrics.plan import Plan
 from metrics.status_rules import prorate_sql, rag_sql, tolerance_sql, trend_sql
+from metrics.sums import steady_mean, steady_sum
 
 STATUS_COLUMNS = [
     "priority_id", "objective_id", "measure_id", "measure", "area", "grain", "period", "actual",
@@ -46,22 +47,14 @@ PLAN_TABLES = {
 }
 
 
-def steady_sum(column: str) -> str:
-    """A sum that does not depend on the order it is added in. A floating-point sum's last digits
-    move with the order DuckDB's threads add in, so a total ending in 5 (118.65) was shown as
-    118.6 on one run and 118.7 on the next. Figures carry far fewer than 6 decimal places, so the
-    sum rounded to 6 is the same whatever the order (a decimal sum is exact too, but 15% slower at 22 million figures)."""
-    return f"round(sum({column}), 6)"
-
-
 # How a measure's months roll up into one figure, over figures `f` of measure `m`. A ratio re-sums
 # numerators and denominators; months loaded as percentages only can just be averaged.
 ROLL_UP = f"""CASE m.aggregation
         WHEN 'sum' THEN {steady_sum("f.value")}
-        WHEN 'mean' THEN {steady_sum("f.value")} / count(f.value)
+        WHEN 'mean' THEN {steady_mean("f.value")}
         WHEN 'ratio' THEN CASE WHEN count(f.denominator) = count(f.value)
                                THEN m.scale * {steady_sum("f.numerator")} / nullif({steady_sum("f.denominator")}, 0)
-                               ELSE {steady_sum("f.value")} / count(f.value) END
+                               ELSE {steady_mean("f.value")} END
         WHEN 'last' THEN arg_max(f.value, f.month) FILTER (WHERE f.value IS NOT NULL)
     END"""
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import duckdb
 from metrics.lazy import pandas as pd
 
+from metrics.sums import steady_division, steady_mean
+
 LIMIT = 2.66                    # 3 / d2 for moving ranges of two points
 MOVING_RANGE_LIMIT = 3.267      # D4: a moving range above this many mean moving ranges is screened
 NEAR_LIMIT = 2 * LIMIT / 3      # the 2-sigma line
@@ -231,7 +233,7 @@ def _limits_sql(phased_keys: str, screened: bool, tail: int = 0) -> str:
     based = "(p.unbased OR (n.in_baseline AND n.previous_in_baseline))"
     screening = f""",
         screened AS (
-            SELECT n.{phased_keys.replace(", ", ", n.")}, avg(n.moving_range) AS mean_moving_range
+            SELECT n.{phased_keys.replace(", ", ", n.")}, {steady_mean("n.moving_range")} AS mean_moving_range
             FROM numbered n JOIN first_pass p USING ({phased_keys})
             WHERE p.screen AND {based} AND n.moving_range <= {MOVING_RANGE_LIMIT} * p.unscreened
             GROUP BY n.{phased_keys.replace(", ", ", n.")})""" if screened else ""
@@ -244,9 +246,9 @@ def _limits_sql(phased_keys: str, screened: bool, tail: int = 0) -> str:
                       CASE WHEN unbased THEN all_moving_range ELSE based_moving_range END AS unscreened
             FROM (SELECT {phased_keys}, count(*) AS points, bool_or(screen) AS screen,
                          phase > 0 AND NOT bool_or(in_baseline) AS unbased,
-                         avg(x) FILTER (WHERE in_baseline) AS based_mean, avg(x) AS all_mean,
-                         avg(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS based_moving_range,
-                         avg(moving_range) AS all_moving_range{tails}
+                         {steady_mean("x", "in_baseline")} AS based_mean, {steady_mean("x")} AS all_mean,
+                         {steady_mean("moving_range", "in_baseline AND previous_in_baseline")} AS based_moving_range,
+                         {steady_mean("moving_range")} AS all_moving_range{tails}
                   FROM numbered GROUP BY {phased_keys})){screening},
         limits AS (
             SELECT p.{phased_keys.replace(", ", ", p.")}, p.points, p.unbased, p.mean,
@@ -346,13 +348,15 @@ def latest_phase_sums(cur, points: str, keys: str, year_start_month: int = 4, ph
 
 def limits_of_sums(sums: str) -> str:
     """latest_phase_sums' rows as `build_spc(held=...)` takes them: as first_pass in _limits_sql
-    works them out (a later phase with no limit-setting month sets its limits from all its points)."""
+    works them out (a later phase with no limit-setting month sets its limits from all its points;
+    each mean from its sum rounded as metrics.sums does, so both give the same limits)."""
     return f"""SELECT * EXCLUDE (phase_first, based_points, based_sum, based_mr_points, based_mr_sum,
                                  all_sum, all_mr_points, all_mr_sum),
                phase > 0 AND based_points = 0 AS unbased,
-               CASE WHEN unbased THEN all_sum / points ELSE based_sum / nullif(based_points, 0) END AS mean,
-               CASE WHEN unbased THEN all_mr_sum / nullif(all_mr_points, 0)
-                    ELSE based_mr_sum / nullif(based_mr_points, 0) END AS mean_moving_range
+               CASE WHEN unbased THEN {steady_division("round(all_sum, 6)", "points")}
+                    ELSE {steady_division("round(based_sum, 6)", "based_points")} END AS mean,
+               CASE WHEN unbased THEN {steady_division("round(all_mr_sum, 6)", "all_mr_points")}
+                    ELSE {steady_division("round(based_mr_sum, 6)", "based_mr_points")} END AS mean_moving_range
         FROM {sums}"""
 
 
