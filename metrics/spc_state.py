@@ -20,9 +20,13 @@ missing summary costs time, never a wrong status. Stores in PostgreSQL keep none
 """
 from __future__ import annotations
 
+import duckdb
+
 from metrics import spc
 
-VERSION = "2"  # part of every summary's settings: a change to the SPC arithmetic bumps it
+# Part of every summary's settings: a change to the SPC arithmetic bumps it, and a new DuckDB
+# (whose hash, and so the checksum, may differ) makes every summary again at its next load.
+VERSION = f"3/duckdb {duckdb.__version__}"
 
 TABLE = """CREATE TABLE IF NOT EXISTS spc_state (
     measure_id VARCHAR NOT NULL,
