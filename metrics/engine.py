@@ -261,7 +261,8 @@ class Engine:
         # A measure with no figures at all for an area is not reported there; the force always is.
         # `all` is the force and its districts: comparators and peer forces are never mixed in.
         extra = "" if as_of is None else f", max(month) FILTER (WHERE month <= {int(as_of)}) AS last_month"
-        extra += ", " + spc_state.checksum_sql(as_of) if checksum else ""
+        if checksum:
+            extra += ", " + spc_state.checksum_sql(as_of)
         cur.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT measure_id, area{extra} FROM figures GROUP BY ALL")
         held = "EXISTS (SELECT 1 FROM held h WHERE h.measure_id = m.measure_id AND h.area = a.area)"
         if area in (None, "force"):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 from metrics.lazy import pandas as pd
 
-from metrics.sums import steady_division, steady_mean
+from metrics.sums import series_checksum, steady_division, steady_mean
 
 LIMIT = 2.66                    # 3 / d2 for moving ranges of two points
 MOVING_RANGE_LIMIT = 3.267      # D4: a moving range above this many mean moving ranges is screened
@@ -293,8 +293,8 @@ def build_spc(cur, points: str = "spc_points", keys: str = "measure_id, area", l
     latest phase and `spc_flags` its latest point alone, flagged by LATEST_RULES: the same flags,
     limits and point count, with the columns a status reads (keys, phase, month, seq, x, points,
     mean, mean_moving_range, the limits and the rules' flags). `held` names a table of series
-    summarised already (latest_phase_sql's rows, kept in the store by metrics.spc_state), whose
-    points are not in `points`.
+    summarised already (limits_of_sums over latest_phase_sums' rows, kept in the store by
+    metrics.spc_state), whose points are not in `points`.
     `phased`, `seasonal` and `screened` say whether any point has a later phase, is seasonal or is
     screened (found from the points when not given): the work each needs is skipped without them."""
     steps = _steps(cur, points, keys, latest_only, params, year_start_month, phased, seasonal, screened)
@@ -323,14 +323,14 @@ def _steps(cur, points: str, keys: str, latest_only: bool, params: dict | None, 
 
 def latest_phase_sums(cur, points: str, keys: str, year_start_month: int = 4, phased: bool | None = None) -> str:
     """A SELECT of each series' latest phase as sums, which a later month's points extend
-    (metrics.spc_state): keys, phase, its first month, point counts and sums of the values and
+    (metrics.spc_state): keys, phase, its point counts and sums of the values and
     moving ranges (all of them, and the limit-setting months'), its last values and months
     (latest first), and the series' point count and a checksum of its months and values over
     every phase. For series neither seasonal nor screened: their limits do not move with each
     new figure."""
     steps = _steps(cur, points, keys, True, None, year_start_month, phased, False, False)
     sums = f"""phase_sums AS (
-            SELECT {keys}, phase, min(month) AS phase_first, count(*) AS points, bit_xor(hash(month, x)) AS checksum,
+            SELECT {keys}, phase, count(*) AS points, {series_checksum('x')} AS checksum,
                    count(*) FILTER (WHERE in_baseline) AS based_points,
                    coalesce(sum(x) FILTER (WHERE in_baseline), 0) AS based_sum,
                    count(moving_range) FILTER (WHERE in_baseline AND previous_in_baseline) AS based_mr_points,
@@ -350,7 +350,7 @@ def limits_of_sums(sums: str) -> str:
     """latest_phase_sums' rows as `build_spc(held=...)` takes them: as first_pass in _limits_sql
     works them out (a later phase with no limit-setting month sets its limits from all its points;
     each mean from its sum rounded as metrics.sums does, so both give the same limits)."""
-    return f"""SELECT * EXCLUDE (phase_first, based_points, based_sum, based_mr_points, based_mr_sum,
+    return f"""SELECT * EXCLUDE (based_points, based_sum, based_mr_points, based_mr_sum,
                                  all_sum, all_mr_points, all_mr_sum),
                phase > 0 AND based_points = 0 AS unbased,
                CASE WHEN unbased THEN {steady_division("round(all_sum, 6)", "points")}

@@ -23,10 +23,11 @@ from __future__ import annotations
 import duckdb
 
 from metrics import spc
+from metrics.sums import series_checksum
 
 # Part of every summary's settings: a change to the SPC arithmetic bumps it, and a new DuckDB
 # (whose hash, and so the checksum, may differ) makes every summary again at its next load.
-VERSION = f"3/duckdb {duckdb.__version__}"
+VERSION = f"4/duckdb {duckdb.__version__}"
 
 TABLE = """CREATE TABLE IF NOT EXISTS spc_state (
     measure_id VARCHAR NOT NULL,
@@ -35,7 +36,6 @@ TABLE = """CREATE TABLE IF NOT EXISTS spc_state (
     checksum UBIGINT,                 -- of the months and values summarised (checksum_sql)
     series_points BIGINT NOT NULL,    -- how many figures, over every phase
     phase BIGINT NOT NULL,            -- the latest phase, and of it:
-    phase_first INTEGER NOT NULL,     -- its first month;
     points BIGINT NOT NULL,           -- how many figures, and the counts and sums of the values
     based_points BIGINT NOT NULL,     -- and moving ranges of the limit-setting months alone and
     based_sum DOUBLE NOT NULL,        -- of every month (a moving range is the limit-setting
@@ -53,8 +53,7 @@ def checksum_sql(as_of: int | None = None) -> str:
     """Per series, as aggregates over `figures`: how many figures SPC reads, and a checksum of
     their months and values that any revision, addition or removal changes."""
     held = "value IS NOT NULL" + (f" AND month <= {int(as_of)}" if as_of is not None else "")
-    return (f"count(*) FILTER (WHERE {held}) AS spc_points, "
-            f"bit_xor(hash(month, value)) FILTER (WHERE {held}) AS spc_checksum")
+    return f"count(*) FILTER (WHERE {held}) AS spc_points, {series_checksum('value', held)} AS spc_checksum"
 
 
 def settings_rows(plan, phases: list[dict]) -> list[dict]:
@@ -69,9 +68,10 @@ def settings_rows(plan, phases: list[dict]) -> list[dict]:
             for m in plan.measures if not spc.seasonal_of(m) and not m.spc_screen_outliers]
 
 
-def points_sql(series: str, keys: str, as_of: int | None, phased: bool, seasonal_ids: list[str]) -> str:
+def points_sql(series: str, keys: str, as_of: int | None, phased: bool, seasonal_ids: list[str],
+               measures: str = "plan_measures") -> str:
     """The figures of the series in the table `series` as SPC points (spc.build_spc's input),
-    each in its phase from `spc_phase_frame`, with the plan's options from `plan_measures`."""
+    each in its phase from `spc_phase_frame`, with the plan's options from the table `measures`."""
     from metrics.engine import literal
     phase = ("coalesce(ph.phase, 0) AS phase, ph.phase_from, ph.phase_note" if phased else
              "0 AS phase, CAST(NULL AS BIGINT) AS phase_from, CAST(NULL AS VARCHAR) AS phase_note")
@@ -87,7 +87,7 @@ def points_sql(series: str, keys: str, as_of: int | None, phased: bool, seasonal
                m.aggregation = 'sum' OR m.unit = 'count' AS multiplicative
         FROM figures f
         JOIN {series} s ON s.measure_id = f.measure_id AND s.area = f.area
-        JOIN plan_measures m ON m.measure_id = f.measure_id
+        JOIN {measures} m ON m.measure_id = f.measure_id
         {phase_join}
         WHERE f.value IS NOT NULL {until}"""
 
@@ -107,8 +107,6 @@ def kept(cur) -> bool:
     """Whether the store keeps summaries (a store made before them, or in PostgreSQL, does not)."""
     return bool(cur.execute("SELECT count(*) FROM duckdb_tables() "
                             "WHERE table_name = 'spc_state' AND NOT temporary").fetchone()[0])
-
-
 
 
 def take_held(cur, phases: list[dict], plan) -> None:
@@ -209,7 +207,7 @@ def _append(conn) -> None:
             JOIN spc_plan_measures m USING (measure_id)
             WHERE w.value IS NOT NULL
             WINDOW series AS (PARTITION BY w.measure_id, w.area ORDER BY w.month))
-        SELECT measure_id, area, count(*) AS points, bit_xor(hash(month, x)) AS checksum,
+        SELECT measure_id, area, count(*) AS points, {series_checksum('x')} AS checksum,
                count(*) FILTER (WHERE in_baseline) AS based_points,
                coalesce(sum(x) FILTER (WHERE in_baseline), 0) AS based_sum,
                count(*) FILTER (WHERE in_baseline AND previous_in_baseline) AS based_mr_points,
@@ -235,8 +233,7 @@ def _rebuild(conn, plan, phased: bool) -> None:
     conn.execute("""CREATE OR REPLACE TEMP TABLE spc_state_series AS
         SELECT measure_id, area, row_number() OVER () AS series, settings
         FROM spc_rebuilt JOIN spc_settings USING (measure_id)""")
-    points = points_sql("spc_state_series", "series", None, phased, []).replace(
-        "JOIN plan_measures m", "JOIN spc_plan_measures m")
+    points = points_sql("spc_state_series", "series", None, phased, [], measures="spc_plan_measures")
     sums = spc.latest_phase_sums(conn, points, "series", plan.year_start_month, phased)
     conn.execute(f"""INSERT INTO spc_state BY NAME
         SELECT s.measure_id, s.area, s.settings, l.* EXCLUDE (series)

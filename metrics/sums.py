@@ -1,4 +1,4 @@
-"""Sums and means that do not depend on the order DuckDB's threads add in.
+"""Sums, means and checksums that do not depend on the order DuckDB's threads add in.
 
 A floating-point sum's last digits move with the order its terms are added in, and DuckDB adds in
 parallel, in no fixed order. So a total ending in 5 (118.65) was shown as 118.6 on one run and
@@ -28,3 +28,10 @@ def steady_division(total: str, count: str) -> str:
 
 def _filter(where: str | None) -> str:
     return f" FILTER (WHERE {where})" if where else ""
+
+
+def series_checksum(value: str = "value", where: str | None = None) -> str:
+    """SQL: a checksum of the rows' `month` and `value` (an XOR of their hashes, so the order is
+    irrelevant and a new month's rows are added to it alone) that any revision, addition or
+    removal changes. metrics.spc_state keeps one per series and compares it with the figures'."""
+    return f"bit_xor(hash(month, {value})){_filter(where)}"

@@ -123,3 +123,19 @@ def test_each_row_has_its_summary_and_exception_flags_from_the_vocabulary(tmp_pa
     assert row["summary"] == "Off target; too few months to judge change."
     assert row["exception"] and not row["watch"]
     assert row["tolerance_words"] == "2% of the target"
+
+
+def test_a_total_is_the_sum_of_its_months_as_written_not_as_floating_point_adds_them(tmp_path, status_of):
+    # 0.1 + 0.2 + 0.4 is 0.7000000000000001 in floating point; a total held to 6 places is 0.7, so
+    # it rounds the same way on every run whatever order the months are added in.
+    hours = """
+- id: overtime
+  title: Overtime hours
+  unit: hours
+  direction: lower
+  aggregation: sum
+  assess_on: quarter
+"""
+    plan = plan_with(tmp_path, hours)
+    row = status_of(plan, monthly("overtime", "2008-04", [0.1, 0.2, 0.4]), "2008-06")[("overtime", "force")]
+    assert row["actual"] == 0.7
