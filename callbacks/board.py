@@ -12,6 +12,7 @@ import security
 from metrics import service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
+from metrics.board import MOVEMENT_WORDS, movement_counts_words
 from metrics.formats import records, uk_date
 from metrics import exports
 from layouts.downloads import file_output, pressed_kind, presses, send_table
@@ -20,7 +21,6 @@ from metrics import pack_job
 
 log = logging.getLogger("metrics.board_pack")
 
-MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
 
 def small_chart(chart, measure, area_name) -> dict:
@@ -96,12 +96,10 @@ def show_board(as_of, area):
     area = area or "force"
     review = service.quarter_review(source, as_of, area)
     frame = review.rows
-    moved = frame["movement"].value_counts()
     notes = dict(zip(*service.commentary(source, review.quarter_end)[["measure_id", "text"]].to_dict("list").values()))
     title = f"Board review: {review.quarter_label} ({review.quarter_words})"
     summary = html.P([html.Strong(f"{review.quarter_label} against {review.previous_label}, {plan.area_name(area)}: "),
-                      f"{int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse, "
-                      f"{int(moved.get('unchanged', 0))} unchanged; {len(review.exceptions)} exceptions, "
+                      f"{movement_counts_words(frame['movement'])}; {len(review.exceptions)} exceptions, "
                       f"{len(review.watch_list)} to watch."])
     charts = service.chart(source, None, review.quarter_end, area)  # every measure's chart in one computation
     return (title, summary, movements_table(review, notes, area), exception_cards(review, notes, charts, plan, area),

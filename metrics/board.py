@@ -18,6 +18,8 @@ from metrics.status_rules import is_stable
 
 RAG_RANK = {"red": 1, "amber": 2, "green": 3}
 MOVEMENT_ORDER = {"worse": 0, "better": 1, "moved": 2, "unchanged": 3}
+# With an icon, so a movement never rests on colour (or a printed pack) alone.
+MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 
 
 @dataclass
@@ -67,6 +69,15 @@ def movement(rag_now, rag_before, actual_now, actual_before, direction, stable_v
     if direction == "neutral":
         return "moved"
     return "better" if (actual_now > actual_before) == (direction == "higher") else "worse"
+
+
+def movement_counts_words(movements) -> str:
+    """How the measures moved, as the page and the pack both say it: "4 better, 4 worse,
+    23 unchanged, 1 moved (no good direction, so neither better nor worse)"."""
+    counts = pd.Series(movements, dtype=object).value_counts()
+    words = ", ".join(f"{int(counts.get(m, 0))} {m}" for m in ("better", "worse", "unchanged"))
+    moved = int(counts.get("moved", 0))
+    return words + (f", {moved} moved (no good direction, so neither better nor worse)" if moved else "")
 
 
 def exception_reasons(rag, trend, variation) -> str:

@@ -30,7 +30,6 @@ from metrics.vocabulary import RAG, likelihood, likelihood_words, rule_words, st
 from metrics.periods import month_words, period_window
 from metrics.plan import Plan
 
-MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
 CSS = """
 @page { size: A4; margin: 16mm 14mm 18mm; @bottom-center { content: "Page " counter(page) " of " counter(pages);
         font: 9pt sans-serif; color: #444; } }
@@ -117,23 +116,15 @@ def _target_line(r) -> str:
     return f'<p class="muted">{_e(text)}</p>' if text else ""
 
 
-def _moved_words(count: int) -> str:
-    """A measure with no good direction (neutral) moves rather than improves or worsens."""
-    if not count:
-        return ""
-    return f", {count} moved (no good direction, so neither better nor worse)"
-
-
 def _summary_section(review, plan: Plan, charts) -> str:
     rows = review.rows
-    counts, moved = rows["rag"].value_counts(), rows["movement"].value_counts()
+    counts = rows["rag"].value_counts()
     parts = [f"""<section class="section" id="summary"><h2>Summary</h2>
         <p>{" ".join(f"{_badge(k)} {int(counts.get(k, 0))}" for k in RAG)}</p>
-        <p>Since {_e(review.previous_label)}: {int(moved.get('better', 0))} better, {int(moved.get('worse', 0))} worse,
-           {int(moved.get('unchanged', 0))} unchanged{_moved_words(int(moved.get('moved', 0)))}.</p><h3>Movements</h3>"""]
+        <p>Since {_e(review.previous_label)}: {board.movement_counts_words(rows["movement"])}.</p><h3>Movements</h3>"""]
     changed = rows[rows["movement"] != "unchanged"]
     parts.append(_table(["Measure", review.previous_label, review.quarter_label, "Movement"], [
-        [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), MOVEMENT_WORDS[r.movement]]
+        [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), board.MOVEMENT_WORDS[r.movement]]
         for r in records(changed)]) if not changed.empty else "<p>No measure moved.</p>")
     parts.append("<h3>Exceptions</h3>")
     if review.exceptions.empty:
@@ -211,7 +202,7 @@ def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:
     return (f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>
         <p class="summary">{_e(r.summary)}</p>{_target_line(r)}""" + _table(
         ["Actual", "Target", "Baseline", "Variance", "Movement", "Trend", "SPC", "Assurance"],
-        [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit), MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
+        [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), fmt(r.variance, r.unit), board.MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
           term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
         figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
         _projection_line(ahead) + _phase_line(r.measure_id, extras.get("phases", pd.DataFrame(columns=["measure_id", "phase"])))

@@ -21,6 +21,7 @@ from metrics.plan import PlanError, load_plan
 from metrics.users import ROLES
 from metrics.vocabulary import term
 from metrics.errors import Problem
+from metrics.formats import half_up, number_words
 
 DEFAULT_CONFIG = "config/targets.yaml"  # as metrics.workspace, which validate does not import
 
@@ -216,9 +217,7 @@ def _as_of(text):
 def _number(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if abs(value - round(value)) > 1e-9 else f"{value:.0f}"
+    return number_words(value)
 
 
 def _clean(value):
@@ -281,7 +280,7 @@ def _csv_rows(rows: list[dict], plan, raw: bool) -> str:
                  for v in map(row.__getitem__, STATUS_COLUMNS)]  # v != v: NaN
         for i in numbers:  # to its measure's precision
             if cells[i] is not None:
-                cells[i] = round(cells[i], places[row["measure_id"]])
+                cells[i] = half_up(cells[i], places[row["measure_id"]])
         writer.writerow(cells)
     return out.getvalue()
 

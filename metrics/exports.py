@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from metrics.formats import PRECISION, missing, uk_date
+from metrics.formats import PRECISION, half_up, missing, uk_date
 from metrics.periods import month_words
 from metrics.vocabulary import term
 from metrics.errors import Problem
@@ -88,7 +88,7 @@ def rounded(value, unit: str = "", places: int | None = None):
     if missing(value):
         return None
     places = PRECISION.get(unit, 1) if places is None else places
-    value = round(float(value), places)
+    value = half_up(float(value), places)
     return int(value) if places == 0 else value
 
 

@@ -14,19 +14,32 @@ def missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def half_up(value: float, places: int) -> float:
+    """A figure rounded as people and Excel round it: a 5 goes up, away from zero (69.35 is 69.4,
+    2.5 is 3). Python's round goes by the binary number, which holds 69.35 as 69.34999..., and
+    sends an exact half to its even neighbour (2.5 to 2). A nudge of a millionth of a millionth of
+    the figure puts a written 5 back above the half; it is far below any figure's precision."""
+    return round(value + value * 1e-12, places)
+
+
+def number_words(value: float, places: int = 1) -> str:
+    """A plain number to `places` decimals with thousands commas, or whole when it is whole."""
+    if abs(value) >= 1000 or abs(value - round(value)) <= 1e-6:
+        places = 0
+    return f"{half_up(value, places):,.{places}f}"
+
+
 def fmt(value, unit: str = "") -> str:
     """A figure as people write it: 94.2%, 1,234, £1.9m, 49:20 hours."""
     if missing(value):
         return "–"
     if unit == "percent":
-        return f"{value:.1f}%"
+        return f"{half_up(value, 1):.1f}%"
     if unit == "currency":
-        return f"£{value / 1e6:.2f}m" if abs(value) >= 1e6 else f"£{value:,.0f}"
+        return f"£{half_up(value / 1e6, 2):.2f}m" if abs(value) >= 1e6 else f"£{half_up(value, 0):,.0f}"
     if unit == "hours":
-        return f"{value:,.1f} h"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if abs(value - round(value)) > 1e-6 else f"{value:,.0f}"
+        return f"{half_up(value, 1):,.1f} h"
+    return number_words(value)
 
 
 def records(frame) -> list[SimpleNamespace]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.board import movement
+from metrics.board import movement, movement_counts_words
 
 
 @pytest.mark.parametrize("now,before,expected", [
@@ -39,3 +39,9 @@ def test_a_change_within_the_stable_band_is_unchanged():
 def test_a_missing_quarter_or_status_on_one_side_falls_back_to_the_actual():
     assert movement("green", "no_data", 120, 100, "higher") == "better"
     assert movement("no_data", "no_data", None, 100, "higher") == "unchanged"  # nothing to compare
+
+
+def test_the_movements_are_counted_in_words_with_moved_only_when_a_measure_moved():
+    assert movement_counts_words(["better", "worse", "worse", "unchanged"]) == "1 better, 2 worse, 1 unchanged"
+    assert movement_counts_words(["unchanged", "moved"]) == (
+        "0 better, 0 worse, 1 unchanged, 1 moved (no good direction, so neither better nor worse)")

@@ -1,0 +1,43 @@
+"""Figures are rounded as the people reading them round: a 5 goes up, as in Excel, on the page,
+in the command's CSV and in the tables downloaded."""
+import csv
+import io
+
+from conftest import figures_file, monthly
+from metrics.exports import rounded
+from metrics.formats import fmt, half_up
+from test_cli import run
+
+
+def test_a_figure_ending_in_5_rounds_up_not_to_the_binary_number_below_it():
+    assert f"{69.35:.1f}" == "69.3"  # Python goes by the binary number, 69.34999...
+    assert fmt(69.35, "percent") == "69.4%"
+    assert fmt(69.34, "percent") == "69.3%"
+    assert fmt(5.25, "hours") == "5.3 h"
+    assert fmt(1234.5) == "1,235"
+    assert fmt(2_345_000, "currency") == "£2.35m"
+
+
+def test_an_exact_half_goes_up_not_to_the_even_neighbour():
+    assert round(2.5) == 2 and half_up(2.5, 0) == 3
+    assert rounded(2.5, "count") == 3
+    assert rounded(0.125, "rate") == 0.13
+
+
+def test_a_negative_half_goes_away_from_zero_as_in_excel():
+    assert half_up(-0.25, 1) == -0.3
+    assert fmt(-69.35, "percent") == "-69.4%"
+
+
+def test_a_figure_just_under_the_half_still_rounds_down():
+    assert half_up(69.3499, 1) == 69.3
+    assert half_up(2.4999999, 0) == 2
+
+
+def test_the_status_csv_rounds_a_ratio_of_exactly_69_35_percent_to_69_4(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    path = figures_file(tmp_path, monthly("calls_999_10s", "2006-04", [(1387, 2000)]))
+    assert run("load", path, "--config", plan_file, "--db", db).returncode == 0
+    result = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-04", "--format", "csv")
+    row = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["measure_id"] == "calls_999_10s")
+    assert row["actual"] == "69.4"
