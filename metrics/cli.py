@@ -183,13 +183,12 @@ def _months_held(target, plan) -> list[str]:
 
 
 def _person(name) -> str:
-    """Who the load log names: --as NAME, else the operating-system user (or METRICS_USER)."""
-    from metrics.loading import _who
+    """Who a change names: --as NAME, else the operating-system user (or METRICS_USER)."""
     if name is None:
-        return _who()
+        return store.person_at_the_shell()
     name = " ".join(name.split())
     if not name or len(name) > 200:
-        raise UsageError("--as: give the name of the person loading (at most 200 characters)")
+        raise UsageError("--as: give the name of the person making the change (at most 200 characters)")
     return name
 
 
@@ -411,22 +410,24 @@ def users_command(args) -> int:
             print("No users yet: the web app serves one local user on 127.0.0.1 only. "
                   "Add one with: python -m metrics users add NAME --role admin")
         for row in records(frame):
+            changed = f", last changed by {row.last_changed_by}" if row.last_changed_by else ""
             print(f"{row.name:<30} {row.role:<10} {'disabled' if row.disabled else 'active':<9} "
-                  f"added {row.created_at.day} {row.created_at:%B %Y}")
+                  f"added {row.created_at.day} {row.created_at:%B %Y}{changed}")
         return 0
     password = _password(args) if args.action in ("add", "reset") else None
+    by = _person(args.as_name)
     with target.writing(create=args.action == "add") as conn:
         if args.action == "add":
-            user = users.add(conn, args.name, args.role, password)
+            user = users.add(conn, args.name, args.role, password, by=by)
             said = f"added {user.name}, {user.role_words}"
         elif args.action == "reset":
-            user = users.reset_password(conn, args.name, password)
+            user = users.reset_password(conn, args.name, password, by=by)
             said = f"new password set for {user.name}; their earlier sessions have ended"
         elif args.action == "role":
-            user = users.set_role(conn, args.name, args.role)
+            user = users.set_role(conn, args.name, args.role, by=by)
             said = f"{user.name} is now {user.role_words}"
         else:
-            user = getattr(users, args.action)(conn, args.name)
+            user = getattr(users, args.action)(conn, args.name, by=by)
             said = (f"{user.name} is disabled: they can no longer sign in, and their name stays on what they did"
                     if user.disabled else f"{user.name} is enabled")
     print(said)
@@ -512,6 +513,9 @@ def _add_users_parser(commands, common) -> None:
             sub.add_argument("--role", required=True, choices=ROLES)
         if action in ("add", "reset"):
             sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        if action != "list":
+            sub.add_argument("--as", dest="as_name", metavar="NAME",
+                             help="the person the change is recorded as (default: the operating-system user)")
         sub.set_defaults(run=users_command)
 
 

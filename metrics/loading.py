@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
-import getpass
 import hashlib
 import os
 import time
@@ -148,13 +147,6 @@ def _stage_incoming(conn) -> None:
                not_applicable, note
         FROM checked
         WHERE NOT (value_blank AND NOT has_ratio_parts)""")
-
-
-def _who() -> str:
-    try:
-        return os.environ.get("METRICS_USER") or getpass.getuser()
-    except Exception:
-        return "unknown"
 
 
 @dataclass
@@ -297,7 +289,7 @@ def _write(conn, checked: _Checked, result: LoadResult, loaded_by: str | None) -
     store.write_figures(conn, load_id)
     _reached_mid_write()
     store.log_load(conn, load_id, Path(checked.name).name, checked.content_hash, checked.shape,
-                   (result.added, result.revised, result.unchanged), loaded_by or _who())
+                   (result.added, result.revised, result.unchanged), loaded_by or store.person_at_the_shell())
     return load_id
 
 

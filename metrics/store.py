@@ -25,6 +25,16 @@ from metrics.errors import Problem
 
 DEFAULT_DB = "data/performance.duckdb"
 
+
+def person_at_the_shell() -> str:
+    """Who a change made from the command line is recorded as: METRICS_USER, else the
+    operating-system user."""
+    import getpass
+    try:
+        return os.environ.get("METRICS_USER") or getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return "unknown"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS loads (
     load_id INTEGER PRIMARY KEY,

@@ -37,6 +37,14 @@ CREATE TABLE IF NOT EXISTS users (
     created_at TIMESTAMP NOT NULL,
     changed_at TIMESTAMP NOT NULL
 )"""
+# Every change to a user, and who made it: the users table holds only how each user is now.
+CHANGES_TABLE = """
+CREATE TABLE IF NOT EXISTS user_changes (
+    name VARCHAR NOT NULL,
+    change VARCHAR NOT NULL,           -- added as analyst, disabled, enabled, password reset, role admin
+    changed_by VARCHAR NOT NULL,
+    changed_at TIMESTAMP NOT NULL
+)"""
 _TABLE_LOCK = threading.Lock()
 # Checked against when the name is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(4))
@@ -63,16 +71,23 @@ def allows(role: str | None, needed: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def _has_table(conn) -> bool:
+def _has_table(conn, table: str = "users") -> bool:
     return conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                        "AND table_name = 'users'").fetchone()[0] == 1
+                        "AND table_name = ?", [table]).fetchone()[0] == 1
 
 
 def ensure_table(conn) -> None:
-    """Create the users table once; serialised, as the app's threads may race to create it."""
-    if not _has_table(conn):
-        with _TABLE_LOCK:
-            conn.execute(TABLE)
+    """Create the users table (and its log of changes) once; serialised, as the app's threads
+    may race to create it. A store made before the log gains it at its next change to a user."""
+    for table, sql in (("users", TABLE), ("user_changes", CHANGES_TABLE)):
+        if not _has_table(conn, table):
+            with _TABLE_LOCK:
+                conn.execute(sql)
+
+
+def _record(conn, name: str, change: str, by: str | None) -> None:
+    conn.execute("INSERT INTO user_changes VALUES (?, ?, ?, now()::TIMESTAMP)",
+                 [name, change, by or store.person_at_the_shell()])
 
 
 def _clean_name(name) -> str:
@@ -117,8 +132,9 @@ def _row(conn, name: str):
                         [name]).fetchone()
 
 
-def add(conn, name: str, role: str, password: str) -> User:
-    """Add a user; the name must be new (whatever its case)."""
+def add(conn, name: str, role: str, password: str, by: str | None = None) -> User:
+    """Add a user; the name must be new (whatever its case). `by`: who is adding them (default:
+    the person at the shell)."""
     name, role, password_hash = _clean_name(name), _check_role(role), _hash(password)
     ensure_table(conn)
     with store.transaction(conn):
@@ -126,6 +142,7 @@ def add(conn, name: str, role: str, password: str) -> User:
             raise UserError(f"there is already a user called {_row(conn, name)[0]}")
         conn.execute("INSERT INTO users VALUES (?, ?, ?, false, now()::TIMESTAMP, now()::TIMESTAMP)",
                      [name, role, password_hash])
+        _record(conn, name, f"added as {role}", by)
     return find(conn, name)
 
 
@@ -141,30 +158,41 @@ def _existing(conn, name: str) -> str:
     return row[0]
 
 
-def _change(conn, name: str, assignments: str, values: list) -> User:
+def _change(conn, name: str, assignments: str, values: list, change: str, by: str | None) -> User:
     stored = _existing(conn, name)
+    ensure_table(conn)
     with store.transaction(conn):
         conn.execute(f"UPDATE users SET {assignments}, changed_at = now()::TIMESTAMP WHERE name = ?", values + [stored])
+        _record(conn, stored, change, by)
     return find(conn, stored)
 
 
-def disable(conn, name: str) -> User:
+def disable(conn, name: str, by: str | None = None) -> User:
     """Stop a user signing in; their name stays on everything they did."""
-    return _change(conn, name, "disabled = true", [])
+    return _change(conn, name, "disabled = true", [], "disabled", by)
 
 
-def enable(conn, name: str) -> User:
-    return _change(conn, name, "disabled = false", [])
+def enable(conn, name: str, by: str | None = None) -> User:
+    return _change(conn, name, "disabled = false", [], "enabled", by)
 
 
-def reset_password(conn, name: str, password: str) -> User:
+def reset_password(conn, name: str, password: str, by: str | None = None) -> User:
     """Give a user a new password; sessions signed in with the old one end."""
     _existing(conn, name)  # an unknown name is the first thing to say
-    return _change(conn, name, "password_hash = ?", [_hash(password)])
+    return _change(conn, name, "password_hash = ?", [_hash(password)], "password reset", by)
 
 
-def set_role(conn, name: str, role: str) -> User:
-    return _change(conn, name, "role = ?", [_check_role(role)])
+def set_role(conn, name: str, role: str, by: str | None = None) -> User:
+    return _change(conn, name, "role = ?", [_check_role(role)], f"role {_check_role(role)}", by)
+
+
+def changes(conn):
+    """Every change to every user, oldest first: who was changed, how, by whom and when."""
+    import pandas as pd  # here only, as in listing
+    if not _has_table(conn, "user_changes"):
+        return pd.DataFrame(columns=["name", "change", "changed_by", "changed_at"])
+    return conn.execute("SELECT name, change, changed_by, changed_at FROM user_changes "
+                        "ORDER BY changed_at").df()
 
 
 def authenticate(conn, name, password) -> User | None:
@@ -184,9 +212,11 @@ def listing(conn):
     """Every user, enabled ones first, with role and dates (never the hash), as a DataFrame."""
     import pandas as pd  # here only: validate imports this module's roles and needs no pandas
     if not _has_table(conn):
-        return pd.DataFrame(columns=["name", "role", "disabled", "created_at", "changed_at"])
-    return conn.execute("SELECT name, role, disabled, created_at, changed_at FROM users "
-                        "ORDER BY disabled, lower(name)").df()
+        return pd.DataFrame(columns=["name", "role", "disabled", "created_at", "changed_at", "last_changed_by"])
+    last_changed_by = ("(SELECT arg_max(changed_by, changed_at) FROM user_changes c WHERE c.name = u.name)"
+                       if _has_table(conn, "user_changes") else "NULL::VARCHAR")
+    return conn.execute(f"SELECT name, role, disabled, created_at, changed_at, {last_changed_by} AS last_changed_by "
+                        "FROM users u ORDER BY disabled, lower(name)").df()
 
 
 def every_user(conn) -> dict[str, User]:

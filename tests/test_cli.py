@@ -271,7 +271,7 @@ def test_the_load_log_names_the_operating_system_user_or_the_name_given_with_as(
     capsys.readouterr()
     assert main(["load", str(figures_file(tmp_path, monthly("crimes", "2006-06", [7]), "c.csv")), *common,
                  "--as", "   "]) == 2
-    assert "error: --as: give the name of the person loading" in capsys.readouterr().err
+    assert "error: --as: give the name of the person making the change" in capsys.readouterr().err
     conn = store.connect(db)
     try:
         assert conn.execute("SELECT file_name, loaded_by FROM loads ORDER BY load_id").fetchall() == [

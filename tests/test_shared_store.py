@@ -99,6 +99,7 @@ def test_users_live_in_the_store(store_location):
     with store.open_store(store_location).reading() as conn:
         assert users.authenticate(conn, "ada admin", "a long enough password").role == "admin"
         assert users.authenticate(conn, "Ada Admin", "wrong password entirely") is None
+        assert users.changes(conn)[["name", "change"]].values.tolist() == [["Ada Admin", "added as admin"]]
 
 
 def test_the_copy_pages_read_follows_every_write_and_a_busy_store_does_not_hold_it_up(tmp_path, plan_file,

@@ -107,6 +107,30 @@ def test_the_users_command_adds_lists_disables_and_resets(db_path, monkeypatch, 
         conn.close()
 
 
+def test_every_change_to_a_user_records_who_made_it(db_path, monkeypatch, capsys):
+    db = ["--db", str(db_path)]
+    monkeypatch.setenv("METRICS_USER", "sam")  # the person at the shell, as for a load
+    run_cli(monkeypatch, capsys, ["users", "add", "Ann", "--role", "analyst", "--password-stdin", *db], PASSWORD + "\n")
+    run_cli(monkeypatch, capsys, ["users", "role", "Ann", "--role", "secretary", "--as", "Ada Admin", *db])
+    run_cli(monkeypatch, capsys, ["users", "disable", "Ann", *db])
+    code, out, _ = run_cli(monkeypatch, capsys, ["users", "list", *db])
+    assert code == 0 and out.rstrip().endswith("last changed by sam")
+    conn = store.connect(db_path)
+    try:
+        logged = users.changes(conn)[["name", "change", "changed_by"]].values.tolist()
+    finally:
+        conn.close()
+    assert logged == [["Ann", "added as analyst", "sam"], ["Ann", "role secretary", "Ada Admin"], ["Ann", "disabled", "sam"]]
+
+
+def test_a_store_made_before_the_log_of_changes_gains_it_at_the_next_change(fresh_store):
+    fresh_store.execute(users.TABLE)
+    fresh_store.execute("INSERT INTO users VALUES ('Ann', 'analyst', 'x', false, now()::TIMESTAMP, now()::TIMESTAMP)")
+    assert users.listing(fresh_store)["last_changed_by"].isna().all() and users.changes(fresh_store).empty
+    users.set_role(fresh_store, "Ann", "viewer", by="Ada Admin")
+    assert users.listing(fresh_store)["last_changed_by"].tolist() == ["Ada Admin"]
+
+
 def test_the_users_command_says_what_is_wrong_and_exits_2(db_path, monkeypatch, capsys):
     db = ["--db", str(db_path)]
     code, _, err = run_cli(monkeypatch, capsys, ["users", "add", "Ann", "--role", "analyst", "--password-stdin", *db],
