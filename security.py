@@ -33,7 +33,7 @@ from dash import Input, Output, callback, html, set_props
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from metrics import service, store, uploads, users, workflow
+from metrics import service, signin_failures, store, uploads, users, workflow
 from metrics.errors import Problem
 from metrics.periods import GRAINS
 from metrics.users import ROLE_WORDS, ROLES, allows
@@ -238,11 +238,6 @@ SIGNIN_PAGE = """<!doctype html>
 </form><p class="small text-muted mt-3">Ask an admin for an account; they add one with
 <code>python -m metrics users add</code>.</p></main></body></html>"""
 
-MAX_FAILURES = 5
-FAILURE_WINDOW_SECONDS = 15 * 60
-_failures: dict[str, list[float]] = {}
-
-
 def _safe_next(target) -> str:
     """Only a path on this site, so the sign-in page cannot be used to send people elsewhere."""
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -256,13 +251,6 @@ def _signin_page(message: str = "", name: str = "", next_path: str = "/", status
     return flask.Response(page, status=status, mimetype="text/html")
 
 
-def _recent_failures(name: str) -> list[float]:
-    now = time.monotonic()
-    recent = [t for t in _failures.get(name.lower(), []) if now - t < FAILURE_WINDOW_SECONDS]
-    _failures[name.lower()] = recent
-    return recent
-
-
 def signin():
     if local_mode():
         return flask.redirect("/")
@@ -270,13 +258,13 @@ def signin():
         return _signin_page(next_path=_safe_next(flask.request.args.get("next")))
     form = flask.request.form
     name, password, next_path = form.get("name", "").strip(), form.get("password", ""), _safe_next(form.get("next"))
-    if len(_recent_failures(name)) >= MAX_FAILURES:
+    if signin_failures.too_many(name):
         return _signin_page(f"Too many wrong passwords for {name}: wait 15 minutes and try again.", name, next_path, 429)
     user = service.read(service.Source.from_environment(), lambda c: users.authenticate(c, name, password))
     if user is None:
-        _failures.setdefault(name.lower(), []).append(time.monotonic())
+        signin_failures.record(name)
         return _signin_page("That name and password do not match an active user.", name, next_path, 401)
-    _failures.pop(name.lower(), None)
+    signin_failures.clear(name)
     flask.session.clear()  # a fresh session, so no one can fix a session id for someone else to sign into
     flask.session.permanent = True
     flask_login.login_user(Person(user.name, user.role, stamp=user.stamp))

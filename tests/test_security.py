@@ -170,6 +170,23 @@ def test_a_wrong_password_a_disabled_user_and_a_reset_password_are_all_shut_out(
     assert gone.status_code == 401
 
 
+def test_five_wrong_passwords_shut_a_name_out_in_every_worker_on_the_machine(with_users, monkeypatch, tmp_path):
+    url, _ = with_users
+    monkeypatch.setenv("METRICS_JOB_DIR", str(tmp_path / "jobs"))  # a count of this test's own
+    anonymous = signed_in(url, None)
+    for _ in range(5):
+        assert anonymous.post(f"{url}/signin", data={"name": "Sam Secretary", "password": "a wrong guess"}).status_code == 401
+    shut = anonymous.post(f"{url}/signin", data={"name": "sam secretary", "password": PASSWORD})
+    assert shut.status_code == 429 and "Too many wrong passwords" in shut.text  # even the right one, for now
+    # Another worker (a process of its own, as gunicorn runs them) counts the same wrong passwords.
+    other_worker = subprocess.run([sys.executable, "-c", "from metrics import signin_failures; "
+                                   "print(signin_failures.too_many('Sam Secretary'), signin_failures.too_many('Ann Analyst'))"],
+                                  cwd=ROOT, capture_output=True, text=True, timeout=60,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert other_worker.stdout.split() == ["True", "False"], other_worker.stderr
+    assert signed_in(url, "analyst").get(f"{url}/_dash-layout").status_code == 200  # other names sign in as before
+
+
 def test_sign_out_ends_the_session(with_users):
     url, _ = with_users
     admin = signed_in(url, "admin")
