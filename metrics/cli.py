@@ -21,7 +21,7 @@ from metrics.plan import PlanError, load_plan
 from metrics.users import ROLES
 from metrics.vocabulary import term
 from metrics.errors import Problem
-from metrics.formats import half_up, number_words
+from metrics.formats import counted, half_up, number_words
 
 DEFAULT_CONFIG = "config/targets.yaml"  # as metrics.workspace, which validate does not import
 
@@ -66,8 +66,8 @@ def _plan(args):
 def validate_command(args) -> int:
     """Check the plan; exit 0, or 2 with every problem."""
     plan = _plan(args)
-    print(f"{', '.join(plan.sources)}: plan {plan.id} is valid: {len(plan.measures)} measures, "
-          f"{len(plan.objectives)} objectives, {len(plan.areas)} areas")
+    print(f"{', '.join(plan.sources)}: plan {plan.id} is valid: {counted(len(plan.measures), 'measure')}, "
+          f"{counted(len(plan.objectives), 'objective')}, {counted(len(plan.areas), 'area')}")
     for warning in _orphan_figures(args.db, plan):
         print(f"warning: {warning}", file=sys.stderr)
     return 0
@@ -277,9 +277,10 @@ def _csv_rows(rows: list[dict], plan, raw: bool) -> str:
     for row in rows:
         cells = [None if v != v else ("'" + v if v.__class__ is str and v.startswith(FORMULA_START) else v)
                  for v in map(row.__getitem__, STATUS_COLUMNS)]  # v != v: NaN
-        for i in numbers:  # to its measure's precision
+        for i in numbers:  # to its measure's precision; a whole number written whole (1200, not 1200.0)
             if cells[i] is not None:
-                cells[i] = half_up(cells[i], places[row["measure_id"]])
+                places_here = places[row["measure_id"]]
+                cells[i] = half_up(cells[i], places_here) if places_here else int(half_up(cells[i], 0))
         writer.writerow(cells)
     return out.getvalue()
 

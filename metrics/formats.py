@@ -22,6 +22,11 @@ def half_up(value: float, places: int) -> float:
     return round(value + value * 1e-12, places)
 
 
+def counted(count: int, word: str) -> str:
+    """'1 measure', '12 measures', '1,234 crimes'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def number_words(value: float, places: int = 1) -> str:
     """A plain number to `places` decimals with thousands commas, or whole when it is whole."""
     if abs(value) >= 1000 or abs(value - round(value)) <= 1e-6:

@@ -41,3 +41,12 @@ def test_the_status_csv_rounds_a_ratio_of_exactly_69_35_percent_to_69_4(tmp_path
     result = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-04", "--format", "csv")
     row = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["measure_id"] == "calls_999_10s")
     assert row["actual"] == "69.4"
+
+
+def test_the_status_csv_writes_a_count_whole(tmp_path, plan_file):
+    db = tmp_path / "store.duckdb"
+    assert run("load", figures_file(tmp_path, monthly("crimes", "2006-04", ["1200"])), "--config", plan_file,
+               "--db", db).returncode == 0
+    result = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-04", "--grain", "month", "--format", "csv")
+    row = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["measure_id"] == "crimes")
+    assert row["actual"] == "1200"

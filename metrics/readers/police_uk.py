@@ -9,6 +9,7 @@ border) or with no location counts in the force total only, and the load report 
 """
 from __future__ import annotations
 
+from metrics.formats import counted
 from metrics.lazy import pandas as pd
 
 REQUIRED = ("crime_id", "month", "lsoa_name", "crime_type")
@@ -96,8 +97,6 @@ def stage_counts(conn, strict: bool, allow_future: bool, current_month: int, cur
     return _report(conn, strict)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _listed(names: list[str]) -> str:
@@ -116,12 +115,12 @@ def _report(conn, strict: bool) -> list[str]:
                list(DISTINCT coalesce(crime_type, 'no crime type') ORDER BY coalesce(crime_type, 'no crime type'))
                    FILTER (WHERE NOT counted)
         FROM street""").fetchone()
-    lines = [f"{_plural(in_district, 'crime')} counted in the plan's districts and the force total"]
+    lines = [f"{counted(in_district, 'crime')} counted in the plan's districts and the force total"]
     if outside and not strict:
-        lines.append(f"{_plural(outside, 'crime')} in {_plural(len(outside_names), 'LSOA')} outside the plan's "
+        lines.append(f"{counted(outside, 'crime')} in {counted(len(outside_names), 'LSOA')} outside the plan's "
                      f"districts ({_listed(outside_names)}): counted in the force total only")
     if blank and not strict:
-        lines.append(f"{_plural(blank, 'crime')} with no location: counted in the force total only")
+        lines.append(f"{counted(blank, 'crime')} with no location: counted in the force total only")
     if other:
-        lines.append(f"{_plural(other, 'crime')} of types the plan does not count ({_listed(other_types)}): not loaded")
+        lines.append(f"{counted(other, 'crime')} of types the plan does not count ({_listed(other_types)}): not loaded")
     return lines
