@@ -131,6 +131,17 @@ def test_a_wide_file_loads_one_column_per_month(tmp_path, small_plan, fresh_stor
     assert result.shape == "wide" and result.added == 5
 
 
+def test_a_wide_file_with_a_column_that_is_not_a_month_is_refused_naming_it_and_how_months_are_headed(
+        tmp_path, small_plan, fresh_store):
+    path = tmp_path / "wide.csv"
+    path.write_text("measure_id,area,2006-04,Jun-06\ncrimes,north,1,2\n")
+    with pytest.raises(FiguresError) as refused:
+        load_figures(fresh_store, small_plan, path)
+    assert "column Jun-06 is neither a month nor measure_id, area or note" in str(refused.value)
+    assert "April 2005" in str(refused.value)
+    assert fresh_store.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
+
+
 def test_an_excel_workbook_loads(tmp_path, small_plan, fresh_store):
     import openpyxl
     book = openpyxl.Workbook()

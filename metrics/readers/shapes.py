@@ -50,7 +50,9 @@ def recognise(header: list[str]) -> tuple[str, dict]:
     known = {"measure_id", "measure", "area", "note"}
     others = [header[i] for i, n in enumerate(names) if n and n not in known and header[i].strip() not in months]
     if others:
-        raise ShapeProblem(f"wide file: columns {', '.join(others)} are neither months nor measure_id, area, note")
+        which = f"column {others[0]} is" if len(others) == 1 else f"columns {', '.join(others)} are"
+        raise ShapeProblem(f"wide file: {which} neither a month nor measure_id, area or note (a month column is "
+                           "headed like 2005-04, Apr 2005, April 2005 or 2005-04-01)")
     columns["months"] = months
     return "wide", columns
 
