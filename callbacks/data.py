@@ -194,8 +194,8 @@ def show_history(_):
     if history.empty:
         return html.P("No loads yet.")
     rows = [html.Tr([html.Td(r.load_id), html.Td(f"{r.loaded_at:%-d %B %Y %H:%M}"), html.Td(r.file_name),
-                     html.Td(SHAPE_WORDS.get(r.shape, text_or(r.shape))), html.Td(r.rows_added), html.Td(r.rows_revised),
-                     html.Td(r.rows_unchanged), html.Td(text_or(r.loaded_by)), html.Td(html.Code(r.content_hash[:12]), title=r.content_hash)])
+                     html.Td(SHAPE_WORDS.get(r.shape, text_or(r.shape))), html.Td(f"{r.rows_added:,}"), html.Td(f"{r.rows_revised:,}"),
+                     html.Td(f"{r.rows_unchanged:,}"), html.Td(text_or(r.loaded_by)), html.Td(html.Code(r.content_hash[:12]), title=r.content_hash)])
             for r in records(history)]
     head = ["Load", "When", "File", "Shape", "Added", "Revised", "Unchanged", "Who", "Content hash"]
     return html.Div([download_buttons("data-history", "the load history"),

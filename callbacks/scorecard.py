@@ -12,7 +12,7 @@ from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
 from metrics import service
 from metrics.periods import GRAIN_NAMES, month_label
-from metrics.formats import records
+from metrics.formats import difference, records
 from metrics.exports import scorecard_table
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
@@ -73,7 +73,7 @@ def change_note(row) -> str:
         return "no change on previous period"
     sign = "+" if row.change_vs_previous > 0 else "−" if row.change_vs_previous < 0 else "±"
     compared = text_or(getattr(row, "previous_label", None), "previous period")
-    return f"{sign}{fmt(abs(row.change_vs_previous), row.unit)} on {compared}"
+    return f"{sign}{difference(abs(row.change_vs_previous), row.unit)} on {compared}"
 
 
 def baseline_cell(row):

@@ -19,7 +19,7 @@ def half_up(value: float, places: int) -> float:
     2.5 is 3). Python's round goes by the binary number, which holds 69.35 as 69.34999..., and
     sends an exact half to its even neighbour (2.5 to 2). A nudge of a millionth of a millionth of
     the figure puts a written 5 back above the half; it is far below any figure's precision."""
-    return round(value + value * 1e-12, places)
+    return round(value + value * 1e-12, places) + 0.0  # + 0.0: never a "-0"
 
 
 def counted(count: int, word: str) -> str:
@@ -40,11 +40,25 @@ def fmt(value, unit: str = "") -> str:
         return "–"
     if unit == "percent":
         return f"{half_up(value, 1):.1f}%"
-    if unit == "currency":
-        return f"£{half_up(value / 1e6, 2):.2f}m" if abs(value) >= 1e6 else f"£{half_up(value, 0):,.0f}"
+    if unit == "currency":  # the sign before the pound sign, as people write it: -£39,047
+        sign, value = ("-" if value < 0 else ""), abs(value)
+        return sign + (f"£{half_up(value / 1e6, 2):.2f}m" if value >= 1e6 else f"£{half_up(value, 0):,.0f}")
     if unit == "hours":
         return f"{half_up(value, 1):,.1f} h"
+    if unit == "count":  # a count is of whole things: a target of 211.1 injuries reads as 211
+        return f"{half_up(value, 0):,.0f}"
     return number_words(value)
+
+
+def difference(value, unit: str = "") -> str:
+    """The gap between two figures of a measure, in a table: a percent measure's in points (94.2%
+    against 90% is 4.2 points; "4.2%" would read as a share of the 90), anything else as its
+    figures are shown."""
+    if missing(value):
+        return "–"
+    if unit == "percent":
+        return f"{half_up(value, 1):.1f} points"
+    return fmt(value, unit)
 
 
 def records(frame) -> list[SimpleNamespace]:
@@ -77,7 +91,7 @@ def precision(measure) -> int:
 
 
 def _plain(value: float, places: int) -> str:
-    text = f"{value:,.{places}f}"
+    text = f"{half_up(value, places):,.{places}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -89,7 +103,8 @@ def figure(value, unit: str = "") -> str:
     if unit == "percent":
         return f"{_plain(value, places)}%"
     if unit == "currency":
-        return f"£{_plain(value / 1e6, 2)}m" if abs(value) >= 1e6 else f"£{_plain(value, 0)}"
+        sign, value = ("-" if value < 0 else ""), abs(value)
+        return sign + (f"£{_plain(value / 1e6, 2)}m" if value >= 1e6 else f"£{_plain(value, 0)}")
     if unit in ("hours", "seconds"):
         one, many = UNIT_WORDS[unit]
         return f"{_plain(value, places)} {one if value == 1 else many}"

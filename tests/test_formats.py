@@ -5,7 +5,7 @@ import io
 
 from conftest import figures_file, monthly
 from metrics.exports import rounded
-from metrics.formats import fmt, half_up
+from metrics.formats import difference, fmt, half_up
 from test_cli import run
 
 
@@ -50,3 +50,28 @@ def test_the_status_csv_writes_a_count_whole(tmp_path, plan_file):
     result = run("status", "--config", plan_file, "--db", db, "--as-of", "2006-04", "--grain", "month", "--format", "csv")
     row = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["measure_id"] == "crimes")
     assert row["actual"] == "1200"
+
+
+def test_money_below_zero_puts_the_sign_before_the_pound_sign():
+    assert fmt(-39_047.2, "currency") == "-£39,047"
+    assert fmt(-2_345_000, "currency") == "-£2.35m"
+
+
+def test_a_count_is_shown_whole_as_its_csv_gives_it():
+    assert fmt(211.1, "count") == "211" and fmt(844.6, "count") == "845" and fmt(253.3, "count") == "253"
+    assert fmt(-0.4, "count") == "0"  # never "-0"
+
+
+def test_a_percent_measures_gap_is_in_points_not_a_percent_of_a_percent():
+    assert difference(4.2, "percent") == "4.2 points" and difference(-3.3, "percent") == "-3.3 points"
+    assert difference(253.3, "count") == "253" and difference(1.25, "hours") == "1.3 h"
+
+
+def test_the_scorecards_change_on_the_previous_period_of_a_percent_measure_is_in_points():
+    from types import SimpleNamespace
+
+    from callbacks.scorecard import change_note
+    row = SimpleNamespace(change_vs_previous=0.3, unit="percent", previous_label="April 2007 to March 2008")
+    assert change_note(row) == "+0.3 points on April 2007 to March 2008"
+    assert change_note(SimpleNamespace(change_vs_previous=-12.0, unit="count", previous_label="March 2008")) == (
+        "−12 on March 2008")
