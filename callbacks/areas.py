@@ -32,7 +32,8 @@ def matrix(as_of, grain):
     measures = [m for m in plan.measures if m.id in local]
     rows = []
     for area in [a for a in plan.areas if a.code in set(frame["area"])]:
-        cells = frame[frame["area"] == area.code].set_index("measure_id")
+        cells = frame[(frame["area"] == area.code) & frame["measure_id"].isin(local)].set_index("measure_id")
+        # Reds among the columns shown: the force's own force-only measures are on its scorecard.
         row = {"area_code": area.code, "area_name": area.name, "red_count": int((cells["rag"] == "red").sum())}
         for measure in measures:
             rag = cells["rag"].get(measure.id)

@@ -141,6 +141,12 @@ def test_areas_matrix_shows_every_district_with_words(browser, app_url):
     for district in ("Medway", "Thanet", "Ashford"):
         assert district in text
     assert "Green" in text or "Red" in text
+    # Each area's Reds counts the red cells of its own row: the force's force-only measures, which
+    # have no column here, are not counted (the whole matrix is in the printed table).
+    wait_for(browser, ".areas-print tbody tr")
+    for row in browser.find_elements(By.CSS_SELECTOR, ".areas-print tbody tr"):
+        cells = [c.get_attribute("textContent") for c in row.find_elements(By.TAG_NAME, "td")]
+        assert int(cells[1]) == sum("Red" in c for c in cells[2:]), cells[0]
     screenshot(browser, "areas")
     assert console_errors(browser) == []
 
