@@ -45,7 +45,7 @@ def facts(measure, row, plan) -> dbc.Card:
         ("Unit", UNIT_WORDS.get(measure.unit, measure.unit)),
         ("Judged on", f"{grain_words(row)} ({period_words(row)})"),
         ("Targets", target_words(measure, plan, row)),
-        ("Tolerance", tolerance_words(measure)),
+        *([("Tolerance", tolerance_words(measure))] if measure.targets and measure.direction != "neutral" else []),
         ("Baseline", baseline),
         ("SPC rules fired", rule_words(row.spc_rules).capitalize() or "No rule fired on the latest point"),
     ]

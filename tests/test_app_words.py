@@ -36,3 +36,19 @@ def test_the_load_report_is_listed_when_the_loader_gives_one():
     [listed] = report_lines(SimpleNamespace(report=lines))
     assert [item.children for item in listed.children] == lines
     assert report_lines(SimpleNamespace(report=[])) == []
+
+
+def test_a_measure_with_no_target_shows_no_tolerance_on_its_page():
+    from pathlib import Path
+
+    from callbacks.measure import facts
+    from metrics.plan import load_plan
+    plan = load_plan(Path(__file__).resolve().parent.parent / "config" / "targets.yaml")
+    row = SimpleNamespace(baseline=None, grain="month", anchor=parse_month("2009-03"), period_words="March 2009",
+                          spc_rules=None, target_seq=None, rag="no_target")
+
+    def shown(measure_id):
+        return [dt.children for dt in facts(plan.measure(measure_id), row, plan).children.children.children[::2]]
+
+    assert "Tolerance" not in shown("domestic_abuse_reported")   # no target, no good direction
+    assert "Tolerance" in shown("calls_999_10s")
