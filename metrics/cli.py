@@ -12,6 +12,7 @@ import os
 import json
 import math
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 
@@ -253,16 +254,21 @@ def _table(frame) -> str:
                   "-" * 99]
         for row in records(rows):
             flag = "*" if not row.complete and _clean(row.actual) is not None else ""
+            # A long title wraps within its column, so two measures never read alike.
+            title = textwrap.wrap(str(row.measure), 26, subsequent_indent="  ") or [""]
             lines.append(
-                f"{_cell(row.measure, 26):<26} {_cell(row.period_words, 24):<24} "
+                f"{title[0]:<26} {_cell(row.period_words, 24):<24} "
                 f"{fmt(_clean(row.actual), row.unit) + flag:>9} {fmt(_clean(row.target), row.unit):>9} "
                 f"{term('rag', row.rag).label:<12} {term('trend', row.trend).label}")
+            lines += title[1:]
     if (~frame["complete"].astype(bool)).any():
         lines.append("* incomplete period: some months are not yet held, so no status is given")
     reasons = frame[frame["rag_reason"].notna()]
     if not reasons.empty:
         lines.append("Why some measures have no data:")
-        lines += [_cell(f"  {r.measure} ({r.area_name}): {r.rag_reason}", 99) for r in records(reasons)]
+        for r in records(reasons):
+            lines += textwrap.wrap(f"{r.measure} ({r.area_name}): {r.rag_reason}", 99,
+                                   initial_indent="  ", subsequent_indent="    ")
     return "\n".join(lines)
 
 

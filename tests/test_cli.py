@@ -79,7 +79,8 @@ def test_load_then_status_end_to_end(tmp_path, plan_file):
 
     table_view = run_process("status", "--config", plan_file, "--db", db, "--as-of", "2006-06")
     assert all(len(line) <= 100 for line in table_view.stdout.splitlines())
-    assert "✗ Red" in table_view.stdout and "999 calls answered within… June 2006" in table_view.stdout
+    assert "✗ Red" in table_view.stdout and "999 calls answered within  June 2006" in table_view.stdout
+    assert "\n  10 seconds\n" in table_view.stdout  # a long title wraps within its column, never cut
 
 
 def test_a_bad_file_exits_2_names_every_problem_and_loads_nothing(tmp_path, plan_file):
