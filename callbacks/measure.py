@@ -30,7 +30,9 @@ def source_and_measure(measure_id):
     return source, service.plan_for(source).measure(measure_id)
 
 
-def facts(measure, row, plan) -> dbc.Card:
+def facts(measure, row, plan, method: str | None = None) -> dbc.Card:
+    """The measure's definition, owner, targets and how it is judged; `method`: a seasonal
+    measure's SPC method in full."""
     baseline = "No baseline"
     if measure.baseline:
         baseline = f"{fmt(row.baseline, measure.unit)} ({baseline_words(measure)})"
@@ -48,6 +50,7 @@ def facts(measure, row, plan) -> dbc.Card:
         *([("Tolerance", tolerance_words(measure))] if measure.targets and measure.direction != "neutral" else []),
         ("Baseline", baseline),
         ("SPC rules fired", rule_words(row.spc_rules).capitalize() or "No rule fired on the latest point"),
+        *([("SPC method", method)] if method else []),
     ]
     return dbc.Card(dbc.CardBody(html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in items), []))), className="facts")
 
@@ -144,7 +147,8 @@ def show_measure(measure_id, as_of, grain, area, _phase_added=None):
         assurance_text(row.spc_assurance),
     ])
     chart = service.chart(source, measure_id, as_of, area)
-    return (measure.title, status, spc_figure(chart, measure, plan.area_name(area)), facts(measure, row, plan),
+    method = charts.seasonal_method(chart, measure)
+    return (measure.title, status, spc_figure(chart, measure, plan.area_name(area)), facts(measure, row, plan, method),
             area_bars(everywhere, measure, plan), figures_table(service.figures(source, measure_id, area), measure, plan))
 
 

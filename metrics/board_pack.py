@@ -38,7 +38,8 @@ h1 { font-size: 24pt; } h2 { font-size: 16pt; border-bottom: 2px solid #243b53; 
 h3 { font-size: 12pt; margin: 14pt 0 4pt; }
 .cover { page-break-after: always; padding-top: 60mm; }
 .section { page-break-before: always; }
-.measure { page-break-inside: avoid; margin-bottom: 10pt; }
+.measure, .keep-together { page-break-inside: avoid; break-inside: avoid; margin-bottom: 10pt; }
+h2, h3 { break-after: avoid; page-break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0; }
 th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; font-size: 9.5pt; }
 th { background: #e6ecf2; }
@@ -84,7 +85,7 @@ def _small_chart(chart, measure, area_name: str) -> str:
     """A compact chart for the exceptions list: no title, no legend, points and lines only."""
     figure = go.Figure(spc_figure(chart, measure, area_name, height=125))
     figure.update_layout(width=300, title=None, showlegend=False, margin={"l": 40, "r": 8, "t": 8, "b": 24},
-                         yaxis_title=None)
+                         yaxis_title=None, annotations=[])  # too small for labels: the text beside says it
     return figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True})
 
 
@@ -189,13 +190,15 @@ def _peer_block(measure, ranked, funnel) -> str:
 def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:
     measure = plan.measure(r.measure_id)
     extras = extras or {}
-    spc = spc_figure(charts[charts["measure_id"] == r.measure_id], measure, plan.area_name("force"), height=225)
+    mine = charts[charts["measure_id"] == r.measure_id]
+    spc = spc_figure(mine, measure, plan.area_name("force"), height=250)
+    method = chart_figures.seasonal_method(mine, measure)
     ahead = extras.get("projections", {}).get(r.measure_id)
     if ahead is not None and spc["data"]:
         chart_figures.add_projection_cone(spc, ahead)
     figure = go.Figure(spc)
-    figure.update_layout(width=700, title=None, margin={"t": 10, "b": 30},
-                         legend={"orientation": "h", "y": -0.15, "font": {"size": 9}})
+    figure.update_layout(width=700, title=None, margin={"t": 28 if method else 10, "b": 30},
+                         legend={"orientation": "h", "y": -0.3, "font": {"size": 9}})
     note = notes.loc[r.measure_id] if r.measure_id in notes.index else None
     commentary = (f'<div class="commentary">{_e(note["text"])}</div><p class="muted">{_e(note["author"])}, '
                   f'{uk_date(note["written_at"])}</p>' if note is not None else None)
@@ -205,7 +208,7 @@ def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:
         [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), difference(r.variance, r.unit), board.MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
           term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
         figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
-        _projection_line(ahead) + _phase_line(r.measure_id, extras.get("phases", pd.DataFrame(columns=["measure_id", "phase"])))
+        (f'<p class="muted">{_e(method)}.</p>' if method else "") + _projection_line(ahead) + _phase_line(r.measure_id, extras.get("phases", pd.DataFrame(columns=["measure_id", "phase"])))
         + _peer_block(measure, *extras.get("peers", {}).get(r.measure_id, (None, None))) +
         (f"<h4>Commentary</h4>{commentary}" if commentary else '<p class="muted">No commentary this quarter.</p>')
         + "</div>")
@@ -296,9 +299,10 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
     parts.append(_statement_section(conn, review, extras, plan))
     for priority in plan.priorities:
         rows = review.rows[review.rows["priority_id"] == priority.id].sort_values("sort_order")
-        parts.append(f'<section class="section" id="priority-{_e(priority.id)}"><h2>{_e(priority.title)}</h2>'
-                     + "".join(_measure_block(r, plan, review, charts, notes, extras) for r in records(rows))
-                     + "</section>")
+        blocks = [_measure_block(r, plan, review, charts, notes, extras) for r in records(rows)]
+        # The heading kept with its first measure: never a heading alone at the foot of a page.
+        heading = f'<div class="keep-together"><h2>{_e(priority.title)}</h2>{blocks[0] if blocks else ""}</div>'
+        parts.append(f'<section class="section" id="priority-{_e(priority.id)}">{heading}{"".join(blocks[1:])}</section>')
     parts.append(f'<section class="section" id="actions"><h2>Action log</h2>{_action_log(actions, plan, review)}</section>')
 
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(plan.title)}: "

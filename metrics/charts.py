@@ -1,6 +1,8 @@
 """Charts shared by the web app and the board pack: plain Plotly figures, no Dash."""
 from __future__ import annotations
 
+import textwrap
+
 from metrics.formats import fmt, missing, records
 from metrics.vocabulary import RULES as RULE_WORDS
 
@@ -64,12 +66,22 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     data += _points_by_kind(x, values, kinds, hover)
     layout["annotations"] = phase_annotations(chart)
-    notes = [method_words(chart)] if seasonal else []
-    if notes:
-        layout["annotations"].append({"text": notes[0], "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
+    if seasonal:  # in full beside the chart (the page's facts, the pack's text): here a short line
+        layout["annotations"].append({"text": SEASONAL_NOTE, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
                                       "xanchor": "left", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": 11, "color": "#444444"}})
+    # The months held, fixed: Plotly widens an axis to fit each label's text otherwise.
+    layout["xaxis"]["range"] = [_month_edge(chart["month"].min(), -1), _month_edge(chart["month"].max(), 0)]
     return {"data": data, "layout": layout}
+
+
+SEASONAL_NOTE = "Seasonally adjusted: limits and rules on the adjusted figures"
+
+
+def _month_edge(month, before: int) -> str:
+    """The middle of the month `before` months from `month` (-1: half a month before its start)."""
+    from metrics.periods import month_label
+    return f"{month_label(int(month) + before)}-16"
 
 
 def _plan_lines(chart, measure, x) -> list[dict]:
@@ -171,12 +183,18 @@ def phase_annotations(chart) -> list[dict]:
         return []
     periods = chart["period"].tolist()
     out = []
-    for p in phases:
-        out.append({"x": periods[p["first"]], "y": 1, "xref": "x", "yref": "paper", "yanchor": "top",
-                    "xanchor": "left", "text": phase_words(p), "showarrow": False, "align": "left",
+    for i, p in enumerate(phases):
+        # Each label a line lower than the one before, and wrapped, so no two run into each other.
+        text = "<br>".join(textwrap.wrap(phase_words(p, only=len(phases) == 1), 48))
+        out.append({"x": periods[p["first"]], "y": 1 - 0.12 * i, "xref": "x", "yref": "paper", "yanchor": "top",
+                    "xanchor": "left", "text": text, "showarrow": False, "align": "left",
                     "font": {"size": 11, "color": "#333333"}, "bgcolor": "rgba(255,255,255,0.8)"})
-        out[-1]["text"] = phase_words(p, only=len(phases) == 1)
     return out
+
+
+def seasonal_method(chart, measure) -> str | None:
+    """A seasonal measure's SPC method in full, for beside its chart; None for any other measure."""
+    return method_words(chart) if seasonal_of(measure) and not chart.empty else None
 
 
 def method_words(chart) -> str:
@@ -209,6 +227,9 @@ def add_projection_cone(figure: dict, row) -> dict:
          "marker": {"size": [0, 9], "symbol": "star"}, "text": ["", row["words"]], "textposition": "top left",
          "hovertemplate": f"{row['words']}<extra></extra>"},
     ]
+    shown = figure["layout"].get("xaxis", {}).get("range")
+    if shown:  # the axis reaches the target's date
+        shown[1] = max(shown[1], _month_edge(int(row["target_by"]), 0))
     return figure
 
 
@@ -252,7 +273,7 @@ def funnel_figure(areas, limits, measure, height: int = 420) -> dict:
     data.append({"type": "scatter", "mode": "markers+text", "name": "Forces", "x": areas["denominator"].tolist(),
                  "y": areas["rate"].tolist(), "text": text, "hovertemplate": "%{text}<extra></extra>",
                  "texttemplate": [n if f else "" for n, f in zip(areas["area_name"], force)],
-                 "textposition": "top center",
+                 "textposition": "middle right",  # beside its point: above it, the top one's name is cut
                  "marker": {"size": [12 if f else 8 for f in force], "symbol": ["diamond" if f else "circle" for f in force],
                             "color": ["#1b4f72" if f else "#7f7f7f" for f in force]}})
     layout = _bare_layout(f"{measure.title}: funnel plot", height)

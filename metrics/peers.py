@@ -57,9 +57,12 @@ def peer_figures(conn_or_engine, plan, measure_id: str, as_of: int) -> pd.DataFr
 def ranking(conn_or_engine, plan, measure_id: str, as_of: int) -> pd.DataFrame:
     """The force and its peers, best first by the measure's direction, with each one's rank
     (ties share a rank), the number ranked and a line of words for the force."""
+    from metrics.periods import period_words
     measure = plan.measure(measure_id)
-    frame = peer_figures(conn_or_engine, plan, measure_id, as_of)
-    return rank_frame(frame, measure)
+    ranked = rank_frame(peer_figures(conn_or_engine, plan, measure_id, as_of), measure)
+    # The period said: peers are ranked at the measure's own grain, which a quarter's review may not be.
+    ranked["words"] = ranked["words"] + f" for {period_words(as_of, measure.assess_on, plan.year_start_month)}"
+    return ranked
 
 
 def rank_frame(frame: pd.DataFrame, measure) -> pd.DataFrame:

@@ -146,3 +146,26 @@ def test_a_neutral_measure_that_moved_is_counted_as_moved_not_left_out(tmp_path,
     text = visible_text(build_pack(fresh_store, plan, QUARTER_END, today=dt.date(2009, 4, 20)))
     assert "0 better, 0 worse, 0 unchanged, 1 moved (no good direction, so neither better nor worse)." in text
     assert "↕ Moved" in text and "No measure moved." not in text
+
+
+def test_a_seasonal_chart_with_two_phases_keeps_to_its_months_and_its_labels_apart(sample_store):
+    from metrics import charts
+    from metrics.engine import Engine
+    plan = load_plan(ROOT / "config" / "targets.yaml")
+    conn = store.connect(sample_store, read_only=True)
+    chart = Engine(conn, plan).chart("bcs_comparator_crime", QUARTER_END, "force")
+    conn.close()
+    measure = plan.measure("bcs_comparator_crime")
+    figure = charts.spc_figure(chart, measure, "Kent Police")
+    # Fixed to the months held: a long label no longer stretches the axis years past the figures.
+    assert figure["layout"]["xaxis"]["range"] == ["2003-03-16", "2009-03-16"]
+    labels = [a for a in figure["layout"]["annotations"] if a["xref"] == "x"]
+    assert len(labels) == 2 and labels[0]["y"] > labels[1]["y"]  # one line below the other
+    assert all(len(line) <= 48 for a in labels for line in a["text"].split("<br>"))
+    note = [a["text"] for a in figure["layout"]["annotations"] if a["xref"] == "paper"]
+    assert note == [charts.SEASONAL_NOTE]
+    assert charts.seasonal_method(chart, measure).startswith("Seasonally adjusted: each month's figure divided by")
+    conn = store.connect(sample_store, read_only=True)
+    text = visible_text(build_pack(conn, plan, QUARTER_END, today=dt.date(2009, 4, 20)))
+    conn.close()
+    assert "figure divided by its month-of-year factor, worked out from April 2003" in text  # in full, beside it

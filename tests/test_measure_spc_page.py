@@ -65,7 +65,7 @@ def test_the_measure_page_shows_the_projection_and_the_peers(browser, app_url):
     assert "Projected from the current process" in browser.find_element(By.ID, "measure-projection-words").text
     tall_screenshot(browser, "measure-projection", "measure-projection-words")
     open_page(browser, app_url + "/measure/calls_999_10s?as_of=2007-12")
-    wait_text(browser, "#measure-peer-rank", "Kent Police ranks 2nd of 6 (best first).")
+    wait_text(browser, "#measure-peer-rank", "Kent Police ranks 2nd of 6 (best first) for December 2007.")
     wait_for(browser, "#measure-funnel .main-svg")
     assert "Kent Police (this force)" in browser.find_element(By.ID, "measure-peer-chart").text
     assert "Peer force" not in browser.find_element(By.ID, "measure-areas").text  # peers are never districts

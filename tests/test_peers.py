@@ -36,7 +36,7 @@ def test_the_force_is_ranked_among_its_peers_and_districts_are_left_out(tmp_path
     frame = peers.ranking(fresh_store, plan, "answered", parse_month("2008-03"))
     assert frame["area"].tolist() == ["force", "peer_b", "peer_a"]      # 90%, 90%, 80%: north is a district
     assert frame["rank"].tolist() == [1, 1, 3]                          # a tie shares its rank
-    assert frame["words"].iloc[0] == "Force ranks 1st of 3 (best first)"
+    assert frame["words"].iloc[0] == "Force ranks 1st of 3 (best first) for March 2008"  # the period it is ranked on
 
 
 def test_funnel_limits_worked_by_hand(tmp_path, fresh_store):
