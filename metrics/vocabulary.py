@@ -112,9 +112,21 @@ def summary(rag, trend, variation, assurance) -> str:
     trend_phrase = term("trend", trend).phrase
     if trend_phrase:
         first = f"{first} and {trend_phrase}" if rag not in ("no_data",) else f"{first}; {trend_phrase}"
-    parts = [first, term("spc_variation", variation).phrase, term("spc_assurance", assurance).phrase]
+    parts = [first, term("spc_variation", variation).phrase, _assurance_phrase(rag, assurance)]
     text = "; ".join(p for p in parts if p)
     return text[:1].upper() + text[1:] + "."
+
+
+def _assurance_phrase(rag, assurance) -> str | None:
+    """The assurance in words, unless the latest status says otherwise: a target met now that the
+    limits say will fail (or missed now that they say will pass) means the latest figures sit
+    beyond limits still drawn from the process before it changed. Saying only "will not be met"
+    beside a green status would be a false alarm."""
+    if (assurance, rag) in (("fail", "green"), ("pass", "red")):
+        met = "met" if rag == "green" else "missed"
+        return (f"the target is {met} now, beyond the process limits: if the change lasts, record it as a process "
+                "change so the limits start afresh")
+    return term("spc_assurance", assurance).phrase
 
 
 def status_css() -> str:

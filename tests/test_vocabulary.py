@@ -22,6 +22,15 @@ def test_summary_puts_four_signals_in_one_sentence():
                     "the target will be met reliably.")
 
 
+def test_a_target_met_now_that_the_limits_say_will_fail_is_explained_not_called_a_failure():
+    text = vocabulary.summary("green", "improving", "improvement", "fail")
+    assert "will not be met" not in text
+    assert text.endswith("the target is met now, beyond the process limits: if the change lasts, record it as a "
+                         "process change so the limits start afresh.")
+    assert "the target is missed now" in vocabulary.summary("red", "deteriorating", "concern", "pass")
+    assert vocabulary.summary("red", "deteriorating", "concern", "fail").endswith("the target will not be met without a change.")
+
+
 def test_summary_of_a_measure_with_no_comparison_and_no_target():
     assert vocabulary.summary("no_target", None, "common_cause", "none") == (
         "No target; the ups and downs are the usual variation.")
