@@ -25,7 +25,7 @@ log = logging.getLogger("metrics.board_pack")
 
 def small_chart(chart, measure, area_name) -> dict:
     """An exception's chart, about 200 px high: the points, limits and target, no title or legend."""
-    figure = spc_figure(chart, measure, area_name, height=200)
+    figure = spc_figure(chart, measure, area_name, height=200, labels=False)
     figure["layout"].update(showlegend=False, title=None, margin={"l": 40, "r": 10, "t": 10, "b": 30})
     return figure
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlencode
 from dash import Input, Output, State, callback, ctx, no_update
 
 from layouts.components import uk_month
+from metrics.formats import later_figures_note
 from layouts.header import (HIDDEN, OWN_GRAIN, PICKERS, area_options, month_options, nav_links, nav_pages,
                             quarter_for, quarter_options)
 from metrics import service
@@ -131,5 +132,5 @@ def say_when_later_figures_are_held(as_of, pathname):
     if pathname == "/data":
         return ""
     later = service.later_figures(service.Source.from_environment(), as_of)
-    return " ".join(f"{count} measure{'s have' if count != 1 else ' has'} figures for {uk_month(month)}."
-                    for month, count in later)
+    note = later_figures_note(later)
+    return note[:1].upper() + note[1:] + "." if note else ""

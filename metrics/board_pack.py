@@ -83,9 +83,9 @@ def _month_start(index: int) -> dt.date:
 
 def _small_chart(chart, measure, area_name: str) -> str:
     """A compact chart for the exceptions list: no title, no legend, points and lines only."""
-    figure = go.Figure(spc_figure(chart, measure, area_name, height=125))
+    figure = go.Figure(spc_figure(chart, measure, area_name, height=125, labels=False))
     figure.update_layout(width=300, title=None, showlegend=False, margin={"l": 40, "r": 8, "t": 8, "b": 24},
-                         yaxis_title=None, annotations=[])  # too small for labels: the text beside says it
+                         yaxis_title=None)
     return figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True})
 
 
@@ -183,8 +183,8 @@ def _peer_block(measure, ranked, funnel) -> str:
         plot["layout"].update(title={"text": "Funnel plot: dashed 95%, dotted 99.8% limits", "font": {"size": 11}},
                               showlegend=False, margin={"l": 45, "r": 10, "t": 25, "b": 35})
         charts.append(_static(plot, 360, 220))
-    return (f'<h4>Among peers</h4><p>{_e(ranked["words"].iloc[0])}.</p>'
-            f'<div class="peers">{"".join(charts)}</div>')
+    return (f'<div class="keep-together"><h4>Among peers</h4><p>{_e(ranked["words"].iloc[0])}.</p>'
+            f'<div class="peers">{"".join(charts)}</div></div>')
 
 
 def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:

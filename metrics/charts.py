@@ -30,7 +30,7 @@ def _line(x, y, name, **style) -> dict:
     return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, **style}
 
 
-def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
+def spc_figure(chart, measure, area_name: str, height: int = 420, labels: bool = True) -> dict:
     """XmR chart: points, mean, process limits, special causes named on hover, target line with
     its tolerance band, and the baseline. A plain figure dict: no validation cost, so a page with
     many charts stays quick; go.Figure(spc_figure(...)) gives a Plotly figure where one is needed."""
@@ -65,8 +65,9 @@ def spc_figure(chart, measure, area_name: str, height: int = 420) -> dict:
              for p, s, rules in zip(x, shown, chart["rules"].tolist())]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     data += _points_by_kind(x, values, kinds, hover)
-    layout["annotations"] = phase_annotations(chart)
-    if seasonal:  # in full beside the chart (the page's facts, the pack's text): here a short line
+    # A small chart has no room for labels: the text beside it says what they would.
+    layout["annotations"] = phase_annotations(chart) if labels else []
+    if seasonal and labels:  # in full beside the chart (the page's facts, the pack's text): here a short line
         layout["annotations"].append({"text": SEASONAL_NOTE, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0,
                                       "xanchor": "left", "yanchor": "bottom", "showarrow": False,
                                       "font": {"size": 11, "color": "#444444"}})

@@ -129,9 +129,23 @@ def band_words(band, unit: str) -> str:
 
 
 def later_figures_note(later: list[tuple[int, int]]) -> str:
-    """'3 measures have figures for April 2009': months after the as-of month that some measures hold."""
-    from metrics.periods import month_words
-    return "; ".join(f"{n} measure{' has' if n == 1 else 's have'} figures for {month_words(m)}" for m, n in later)
+    """The months after the as-of month that some measures hold, (month, measures) pairs, in one
+    line: '3 measures have figures for April 2009'; a run of months held by as many measures as
+    one span ('32 measures have figures for January 2008 to March 2009'); and many different runs
+    as one sentence, never a wall of them."""
+    from metrics.periods import range_words
+    runs: list[list[int]] = []  # first month, last month, measures
+    for month, count in sorted(later):
+        if runs and runs[-1][1] == month - 1 and runs[-1][2] == count:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month, count])
+    if len(runs) > 3:
+        counts = sorted({count for _, _, count in runs})
+        return (f"figures are held for {counted(len(later), 'later month')}, {range_words(runs[0][0], runs[-1][1])}: "
+                f"{counts[0]} to {counts[-1]} measures in each")
+    return "; ".join(f"{counted(count, 'measure')} {'has' if count == 1 else 'have'} figures for "
+                     f"{range_words(first, last)}" for first, last, count in runs)
 
 
 def uk_date(day) -> str:

@@ -164,6 +164,7 @@ def test_a_seasonal_chart_with_two_phases_keeps_to_its_months_and_its_labels_apa
     assert all(len(line) <= 48 for a in labels for line in a["text"].split("<br>"))
     note = [a["text"] for a in figure["layout"]["annotations"] if a["xref"] == "paper"]
     assert note == [charts.SEASONAL_NOTE]
+    assert charts.spc_figure(chart, measure, "Kent Police", height=125, labels=False)["layout"]["annotations"] == []
     assert charts.seasonal_method(chart, measure).startswith("Seasonally adjusted: each month's figure divided by")
     conn = store.connect(sample_store, read_only=True)
     text = visible_text(build_pack(conn, plan, QUARTER_END, today=dt.date(2009, 4, 20)))

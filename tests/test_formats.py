@@ -75,3 +75,16 @@ def test_the_scorecards_change_on_the_previous_period_of_a_percent_measure_is_in
     assert change_note(row) == "+0.3 points on April 2007 to March 2008"
     assert change_note(SimpleNamespace(change_vs_previous=-12.0, unit="count", previous_label="March 2008")) == (
         "−12 on March 2008")
+
+
+def test_later_months_held_read_as_spans_never_a_wall_of_sentences():
+    from metrics.formats import later_figures_note
+    from metrics.periods import parse_month
+    april = parse_month("2009-04")
+    assert later_figures_note([(april, 3)]) == "3 measures have figures for April 2009"
+    fifteen = [(parse_month("2008-01") + i, 32) for i in range(15)]
+    assert later_figures_note(fifteen) == "32 measures have figures for January 2008 to March 2009"
+    assert later_figures_note(fifteen[:-1] + [(parse_month("2009-03"), 1)]) == (
+        "32 measures have figures for January 2008 to February 2009; 1 measure has figures for March 2009")
+    varied = [(parse_month("2008-01") + i, 20 + i % 2) for i in range(6)]
+    assert later_figures_note(varied) == "figures are held for 6 later months, January to June 2008: 20 to 21 measures in each"
