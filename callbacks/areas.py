@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
 from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain

@@ -6,14 +6,14 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from layouts.components import (fmt, query, row_summary, spc_figure, status_badge, text_or, trend_text,
+from layouts.components import (query, row_summary, spc_figure, status_badge, text_or, trend_text,
                                 variation_text)
 import security
 from metrics import service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
 from metrics.board import MOVEMENT_WORDS, movement_counts_words
-from metrics.formats import records, uk_date
+from metrics.formats import apart, records, uk_date
 from metrics import exports
 from layouts.downloads import file_output, pressed_kind, presses, send_table
 from callbacks import background
@@ -47,7 +47,7 @@ def movements_table(review, notes, area) -> dbc.Table:
         html.Td(status_badge(r.previous_rag if isinstance(r.previous_rag, str) else "no_data")),
         html.Td(status_with_note(r)),
         html.Td(MOVEMENT_WORDS.get(r.movement, ""), className=f"movement movement-{r.movement}"),
-        html.Td(fmt(r.actual, r.unit), className="num"), html.Td(fmt(r.target, r.unit), className="num"),
+        *(html.Td(shown, className="num") for shown in apart(r.actual, r.target, r.unit)),
         html.Td(trend_text(r.trend)), html.Td(variation_text(r.spc_variation)),
         html.Td(notes.get(r.measure_id, ""), className="small commentary-cell"),
     ], className="board-row") for r in records(review.rows)])

@@ -16,7 +16,7 @@ from metrics.vocabulary import likelihood, likelihood_words
 from metrics.periods import month_label, period_window
 from metrics.vocabulary import rule_words
 from metrics.workflow import WorkflowError
-from metrics.formats import records
+from metrics.formats import apart, records
 from metrics import exports
 from layouts.downloads import download_buttons, file_output, pressed_kind, presses, send_table
 
@@ -64,8 +64,9 @@ def area_bars(frame, measure, plan) -> html.Div:
     force_words = None
     if not force.empty:
         f = records(force)[0]
-        force_words = html.P([html.Strong(f"{plan.area_name('force')}: "), fmt(f.actual, measure.unit),
-                              f" against a target of {fmt(f.target, measure.unit)} " if not missing(f.target) else " ",
+        actual, target = apart(f.actual, f.target, measure.unit)
+        force_words = html.P([html.Strong(f"{plan.area_name('force')}: "), actual,
+                              f" against a target of {target} " if not missing(f.target) else " ",
                               status_badge(f.rag)], id="measure-force-figure", className="mb-1")
     if rows.empty:
         return html.Div([force_words, html.P("This measure is held for the whole force only.", className="text-muted")])
@@ -137,11 +138,12 @@ def show_measure(measure_id, as_of, grain, area, _phase_added=None):
         return (measure.title, held_for_force_only(measure, plan, area, as_of, grain), empty, None,
                 area_bars(everywhere, measure, plan), None)
     row = records(rows)[0]
-    against = f" against a target of {fmt(row.target, measure.unit)}" if not missing(row.target) else ""
+    actual, target = apart(row.actual, row.target, measure.unit)
+    against = f" against a target of {target}" if not missing(row.target) else ""
     status = html.Div([
         html.P(row_summary(row), className="measure-summary", id="measure-summary"),
         status_badge(row.rag), " ",
-        html.Span(f"{fmt(row.actual, measure.unit)}{against} ({period_words(row)}, {plan.area_name(area)}). ",
+        html.Span(f"{actual}{against} ({period_words(row)}, {plan.area_name(area)}). ",
                   className="status-sentence"),
         trend_text(row.trend), " · SPC: ", variation_text(row.spc_variation), " · Assurance: ",
         assurance_text(row.spc_assurance),

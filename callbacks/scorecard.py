@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from urllib.parse import parse_qs, urlencode
 
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from layouts.components import (RAG, assurance_text, fmt, missing, period_words, query, row_summary, sparkline,
                                 status_badge, text_or, trend_text, uk_month, variation_text)
@@ -12,7 +12,7 @@ from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
 from metrics import service
 from metrics.periods import GRAIN_NAMES, month_label
-from metrics.formats import difference, records
+from metrics.formats import apart, difference, records
 from metrics.exports import scorecard_table
 
 COLUMNS = ["Measure", "Actual", "Target", "Baseline", "Status", "Trend", "SPC variation", "Assurance",
@@ -93,7 +93,7 @@ def status_cell(row):
 
 def measure_row(row, spark, choices) -> html.Tr:
     overdue = html.Span(" overdue", className="overdue", title="No figures for the as-of month") if row.overdue else ""
-    actual = fmt(row.actual, row.unit)
+    actual, target = apart(row.actual, row.target, row.unit)
     if not row.complete and row.months_held:
         actual = html.Span([actual, html.Sup("*")], title=f"Incomplete: {row.months_held} of {row.months_expected} months held")
     return html.Tr([
@@ -102,7 +102,7 @@ def measure_row(row, spark, choices) -> html.Tr:
                  html.Div(" · ".join(w for w in (period_words(row), text_or(row.owner)) if w),
                           className="small text-muted")]),
         html.Td(actual, className="num"),
-        html.Td(fmt(row.target, row.unit), className="num"),
+        html.Td(target, className="num"),
         html.Td(baseline_cell(row), className="num"),
         html.Td(status_cell(row)),
         html.Td([trend_text(row.trend), html.Div(change_note(row), className="small text-muted")]),

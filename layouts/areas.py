@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dash
 import dash_ag_grid as dag
-from dash import dcc, html
+from dash import html
 
 from layouts.downloads import download_buttons
 

@@ -24,7 +24,7 @@ from metrics import board, charts as chart_figures, peers, projection, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
 from metrics.errors import MissingProgram, NotHeld
-from metrics.formats import difference, fmt, records, uk_date
+from metrics.formats import apart, difference, fmt, records, uk_date
 from metrics.spc import phase_frame
 from metrics.vocabulary import RAG, likelihood, likelihood_words, rule_words, status_css, term
 from metrics.periods import month_words, period_window
@@ -205,7 +205,7 @@ def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:
     return (f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>
         <p class="summary">{_e(r.summary)}</p>{_target_line(r)}""" + _table(
         ["Actual", "Target", "Baseline", "Variance", "Movement", "Trend", "SPC", "Assurance"],
-        [[fmt(r.actual, r.unit), fmt(r.target, r.unit), fmt(r.baseline, r.unit), difference(r.variance, r.unit), board.MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
+        [[*apart(r.actual, r.target, r.unit), fmt(r.baseline, r.unit), difference(r.variance, r.unit), board.MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
           term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
         figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
         (f'<p class="muted">{_e(method)}.</p>' if method else "") + _projection_line(ahead) + _phase_line(r.measure_id, extras.get("phases", pd.DataFrame(columns=["measure_id", "phase"])))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from metrics.formats import fmt, missing, records
+from metrics.formats import fmt, missing
 from metrics.vocabulary import RULES as RULE_WORDS
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -41,9 +41,9 @@ class UsageError(Problem):
 def _import_the_engine() -> None:
     """Every command but validate needs the engine: import it only then, so validate starts in a
     fraction of the time. The loader is imported by the commands that load."""
-    global STATUS_COLUMNS, Engine, records, fmt, later_figures_note, precision
+    global STATUS_COLUMNS, Engine, records, apart, later_figures_note, precision
     from metrics.engine import STATUS_COLUMNS, Engine
-    from metrics.formats import fmt, later_figures_note, precision, records
+    from metrics.formats import apart, later_figures_note, precision, records
 
 
 def open_store(db, plan=None, read_only: bool = True):
@@ -95,7 +95,7 @@ def load_command(args) -> int:
     Ends, for more than one file, with a table of what each file did and the months held per measure."""
     from tqdm import tqdm
 
-    from metrics.loading import FiguresError, figure_files, load_figures, months_held, problems_csv
+    from metrics.loading import FiguresError, figure_files, load_figures, problems_csv
 
     plan, exit_code = _plan(args), 0
     loaded_by = _person(args.as_name)
@@ -256,9 +256,10 @@ def _table(frame) -> str:
             flag = "*" if not row.complete and _clean(row.actual) is not None else ""
             # A long title wraps within its column, so two measures never read alike.
             title = textwrap.wrap(str(row.measure), 26, subsequent_indent="  ") or [""]
+            actual, target = apart(_clean(row.actual), _clean(row.target), row.unit)
             lines.append(
                 f"{title[0]:<26} {_cell(row.period_words, 24):<24} "
-                f"{fmt(_clean(row.actual), row.unit) + flag:>9} {fmt(_clean(row.target), row.unit):>9} "
+                f"{actual + flag:>9} {target:>9} "
                 f"{term('rag', row.rag).label:<12} {term('trend', row.trend).label}")
             lines += title[1:]
     if (~frame["complete"].astype(bool)).any():

@@ -27,27 +27,51 @@ def counted(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def number_words(value: float, places: int = 1) -> str:
-    """A plain number to `places` decimals with thousands commas, or whole when it is whole."""
-    if abs(value) >= 1000 or abs(value - round(value)) <= 1e-6:
-        places = 0
+def number_words(value: float, places: int | None = None) -> str:
+    """A plain number with thousands commas: to `places` decimals, else whole when it is whole or
+    1,000 or more and to one place otherwise."""
+    places = _usual_places(value, "") if places is None else places
     return f"{half_up(value, places):,.{places}f}"
 
 
-def fmt(value, unit: str = "") -> str:
-    """A figure as people write it: 94.2%, 1,234, £1.9m, 49:20 hours."""
+def _usual_places(value: float, unit: str) -> int:
+    if unit in ("percent", "hours"):
+        return 1
+    if unit == "count":  # a count is of whole things: a target of 211.1 injuries reads as 211
+        return 0
+    if unit == "currency":
+        return 2 if abs(value) >= 1e6 else 0
+    return 0 if abs(value) >= 1000 or abs(value - round(value)) <= 1e-6 else 1
+
+
+def fmt(value, unit: str = "", places: int | None = None) -> str:
+    """A figure as people write it: 94.2%, 1,234, £1.9m, 49:20 hours; `places` for more decimals."""
     if missing(value):
         return "–"
+    places = _usual_places(value, unit) if places is None else places
     if unit == "percent":
-        return f"{half_up(value, 1):.1f}%"
+        return f"{half_up(value, places):.{places}f}%"
     if unit == "currency":  # the sign before the pound sign, as people write it: -£39,047
-        sign, value = ("-" if value < 0 else ""), abs(value)
-        return sign + (f"£{half_up(value / 1e6, 2):.2f}m" if value >= 1e6 else f"£{half_up(value, 0):,.0f}")
+        sign, size = ("-" if value < 0 else ""), abs(value)
+        return sign + (f"£{half_up(size / 1e6, places):.{places}f}m" if size >= 1e6 else f"£{half_up(size, places):,.{places}f}")
     if unit == "hours":
-        return f"{half_up(value, 1):,.1f} h"
-    if unit == "count":  # a count is of whole things: a target of 211.1 injuries reads as 211
-        return f"{half_up(value, 0):,.0f}"
-    return number_words(value)
+        return f"{half_up(value, places):,.{places}f} h"
+    return number_words(value, places)
+
+
+def apart(actual, target, unit: str = "") -> tuple[str, str]:
+    """An actual and its target as shown side by side. Where at their usual places they would read
+    the same but are not, each gets one more decimal place (two at most): 0.84% against 0.75% is
+    "0.84%" and "0.75%", not "0.8%" and "0.8%", so a status never seems to contradict its figures."""
+    shown = fmt(actual, unit), fmt(target, unit)
+    if missing(actual) or missing(target) or shown[0] != shown[1] or abs(actual - target) < 1e-9:
+        return shown
+    base = max(_usual_places(actual, unit), _usual_places(target, unit))
+    for places in (base + 1, base + 2):
+        shown = fmt(actual, unit, places), fmt(target, unit, places)
+        if shown[0] != shown[1]:
+            break
+    return shown
 
 
 def difference(value, unit: str = "") -> str:

@@ -304,7 +304,7 @@ def draft_statement(review, projections: pd.DataFrame, plan) -> str:
     the projections made at the quarter's end: which measures moved, which are red and why, which
     changes are real (special cause), and what the projections say. Every word from the vocabulary."""
     from metrics import vocabulary
-    from metrics.formats import fmt, records
+    from metrics.formats import apart, records
     from metrics.periods import month_words
 
     rows = records(review.rows.sort_values("sort_order"))
@@ -320,8 +320,8 @@ def draft_statement(review, projections: pd.DataFrame, plan) -> str:
     paras.append(" ".join(moved) or f"No measure changed status since {review.previous_label}.")
     red = [r for r in rows if r.rag == "red"]
     paras.append(" ".join(
-        f"{r.measure} is {vocabulary.term('rag', 'red').phrase}: {fmt(r.actual, r.unit)} against a target of "
-        f"{fmt(r.target, r.unit)}" + (f" ({r.target_words})" if isinstance(r.target_words, str) else "") + "."
+        f"{r.measure} is {vocabulary.term('rag', 'red').phrase}: " + "{} against a target of {}".format(
+            *apart(r.actual, r.target, r.unit)) + (f" ({r.target_words})" if isinstance(r.target_words, str) else "") + "."
         for r in red) or "No measure is off target.")
     real = [r for r in rows if r.spc_variation in ("improvement", "concern", "neutral_high", "neutral_low")]
     paras.append(" ".join(

@@ -88,3 +88,13 @@ def test_later_months_held_read_as_spans_never_a_wall_of_sentences():
         "32 measures have figures for January 2008 to February 2009; 1 measure has figures for March 2009")
     varied = [(parse_month("2008-01") + i, 20 + i % 2) for i in range(6)]
     assert later_figures_note(varied) == "figures are held for 6 later months, January to June 2008: 20 to 21 measures in each"
+
+
+def test_an_actual_and_target_that_differ_never_read_the_same():
+    from metrics.formats import apart
+    assert apart(0.841, 0.75, "percent") == ("0.84%", "0.75%")    # not 0.8% and 0.8%
+    assert apart(89.96, 90, "percent") == ("89.96%", "90.00%")
+    assert apart(94.2, 90, "percent") == ("94.2%", "90.0%")       # apart already: as usual
+    assert apart(90.0, 90, "percent") == ("90.0%", "90.0%")       # equal: equal
+    assert apart(211.4, 211.1, "count") == ("211.4", "211.1")
+    assert apart(None, 90, "percent") == ("–", "90.0%")
