@@ -124,6 +124,12 @@ def test_pages_at_each_width_fit_the_screen(browser, app_url, width):
             wait_for(browser, ready)
             assert browser.execute_script("return document.documentElement.scrollWidth") <= width + 2, path
             screenshot(browser, f"{width}-{path.strip('/').replace('/', '-') or 'scorecard'}")
+        if width == 1280:  # a laptop: the scorecard's every column without scrolling sideways
+            open_page(browser, app_url + "/")
+            wait_for(browser, "#scorecard-grid .measure-row")
+            frame = browser.execute_script(
+                "const f = document.querySelector('#scorecard-grid').parentElement; return [f.scrollWidth, f.clientWidth];")
+            assert frame[0] <= frame[1] + 2, f"the scorecard needs {frame[0]} px, has {frame[1]}"
         if width == 1920:
             open_page(browser, app_url + "/areas")
             wait_for(browser, "#areas-grid .ag-row")
