@@ -4,8 +4,10 @@ For every measure with a target due after the as-of month, in one pass over all 
 the figure expected at the target's date, at the grain the target is stated (a year-to-date
 total, a rolling 12-month rate, a month's headcount), and the likelihood of meeting it.
 
-The process is the current phase's XmR process: its mean, or, where the latest point is in a
-trend of 7, the straight line through that trend's points continued (the chart says which).
+The process is the current phase's XmR process: its mean; where the latest point is in a trend
+of 7, the straight line through that trend's points continued; where it is in a run of 7 on one
+side of the mean (a shift), the mean of that run, the level the process has moved to (the chart
+says which).
 Each future month is the process value (re-seasoned where the measure is seasonal) with the
 process's spread, sigma = mean moving range / 1.128; months already held count as they are.
 A window's total (or mean) is then roughly normal, and the likelihood is the chance it lands
@@ -61,12 +63,20 @@ trend AS (
          count(*) AS trend_points
   FROM spc_flags f JOIN latest l USING (measure_id, area, phase) JOIN trend_start t USING (measure_id, area)
   WHERE f.seq > greatest(t.before, l.seq - {window}) GROUP BY f.measure_id, f.area),
+run_start AS (     -- a shift: the first point of the run of 7 the latest point is in, if not a trend
+  SELECT f.measure_id, f.area, coalesce(max(f.seq) FILTER (WHERE f.run_of_seven <> l.run_of_seven), 0) AS before
+  FROM spc_flags f JOIN latest l USING (measure_id, area, phase)
+  WHERE l.run_of_seven <> 0 AND l.trend_of_seven = 0 GROUP BY f.measure_id, f.area),
+shift AS (         -- the level the process has moved to: the run's own mean
+  SELECT f.measure_id, f.area, avg(f.x) AS run_mean, count(*) AS run_points
+  FROM spc_flags f JOIN latest l USING (measure_id, area, phase) JOIN run_start r USING (measure_id, area)
+  WHERE f.seq > r.before GROUP BY f.measure_id, f.area),
 factors AS (SELECT DISTINCT measure_id, area, month % 12 AS cal, season_factor FROM spc_flags WHERE adjusted),
 process AS (
-  SELECT l.measure_id, l.area, l.month AS last_point, l.raw_x AS last_value, l.mean, l.points, l.phase,
-         l.phase_from, l.mean_moving_range / {d2} AS sigma, l.multiplicative, l.adjusted,
-         t.slope, t.intercept, t.trend_points
-  FROM latest l LEFT JOIN trend t USING (measure_id, area)),
+  SELECT l.measure_id, l.area, l.month AS last_point, l.raw_x AS last_value, coalesce(h.run_mean, l.mean) AS mean,
+         l.points, l.phase, l.phase_from, l.mean_moving_range / {d2} AS sigma, l.multiplicative, l.adjusted,
+         t.slope, t.intercept, t.trend_points, h.run_points
+  FROM latest l LEFT JOIN trend t USING (measure_id, area) LEFT JOIN shift h USING (measure_id, area)),
 goal AS (
   SELECT w.measure_id, s.area, w.anchor AS target_by, w.first_month, w.last_month, m.aggregation, m.direction,
          r.target_native * CASE WHEN m.aggregation = 'sum' THEN w.months_expected::DOUBLE / m.native_months
@@ -91,6 +101,7 @@ projected AS (
 SELECT measure_id, area, target_by, any_value(target_value) AS target_value, any_value(direction) AS direction,
        any_value(aggregation) AS aggregation, any_value(last_point) AS last_point, any_value(last_value) AS last_value,
        any_value(slope) IS NOT NULL AS by_trend, any_value(trend_points) AS trend_points,
+       any_value(run_points) AS run_points,
        any_value(phase_from) AS phase_from, any_value(points) AS points,
        count(*) AS window_months, count(held) AS held_months,
        sum(coalesce(held, month_value)) AS window_total,
@@ -111,7 +122,7 @@ def projections(conn_or_engine, plan, as_of: int, area: str = "force") -> pd.Dat
     grain, the likelihood of meeting it, how it was projected, and the words a board reads.
 
     Columns: measure_id, area, target_by (month index), target_value, expected, likelihood (0-1),
-    method ("process mean" or "trend"), words ("Likely to be met: 80%"), and for the cone: sd,
+    method ("process mean", "trend" or "shift"), words ("Likely to be met: 80%"), and for the cone: sd,
     lower and upper (a 95% range), as_of, last_point (month index) and last_value, band (the
     likelihood's code)."""
     engine = _engine(conn_or_engine, plan)
@@ -144,11 +155,11 @@ def _finish(frame: pd.DataFrame, as_of: int) -> pd.DataFrame:
     frame["likelihood"] = _normal_cdf(z)
     frame["band"] = [likelihood_term(p).code for p in frame["likelihood"]]
     frame["words"] = [vocabulary.likelihood_words(p) for p in frame["likelihood"]]
-    frame["method"] = np.where(frame["by_trend"], "trend", "process mean")
+    frame["method"] = np.where(frame["by_trend"], "trend", np.where(frame["run_points"].notna(), "shift", "process mean"))
     frame["lower"] = frame["expected"] - 1.96 * frame["sd"]
     frame["upper"] = frame["expected"] + 1.96 * frame["sd"]
     frame["as_of"] = as_of
-    return frame[COLUMNS + ["trend_points", "phase_from", "points"]].reset_index(drop=True)
+    return frame[COLUMNS + ["trend_points", "run_points", "phase_from", "points"]].reset_index(drop=True)
 
 
 def method_words(row) -> str:
@@ -156,6 +167,9 @@ def method_words(row) -> str:
     if row["method"] == "trend":
         return (f"Projected by continuing the current trend ({int(row['trend_points'])} points in a row "
                 "moving one way) with the process's usual variation")
+    if row["method"] == "shift":
+        return (f"Projected from the level the process has moved to (the mean of the {int(row['run_points'])} "
+                "points in a row on one side of the mean) with the process's usual variation")
     return "Projected from the current process: its mean and its usual variation"
 
 

@@ -66,3 +66,19 @@ def test_a_target_already_past_is_not_projected(tmp_path, fresh_store):
     plan = plan_with(tmp_path, measure("month", 95, "2006-03"))
     load_figures(fresh_store, plan, figures_file(tmp_path, monthly("crimes", "2005-04", STEADY)))
     assert projections(fresh_store, plan, parse_month("2006-09")).empty
+
+
+def test_a_process_that_has_shifted_is_projected_from_its_new_level_and_said_so(tmp_path, fresh_store):
+    # A year alternating 48, 52 (mean 50), then 9 months alternating 63, 67 (mean 65): the latest 9
+    # points are a run above the whole series' mean (56.4), so the process has moved. Every moving
+    # range is 4 but the one step (52 to 63): mean moving range (19 x 4 + 11) / 20 = 4.35.
+    values = [48, 52] * 6 + [63, 67] * 4 + [63]
+    row = project(tmp_path, fresh_store, measure("month", 60, "2007-03", direction="higher", aggregation="last"),
+                  values, "2006-12")
+    assert row["method"] == "shift" and row["run_points"] == 9
+    assert row["expected"] == pytest.approx(sum(values[12:]) / 9)   # 64.8, not the long-run 56.4
+    sigma = 4.35 / 1.128
+    assert row["likelihood"] == pytest.approx(phi((sum(values[12:]) / 9 - 60) / sigma))  # 0.89
+    assert row["words"] == "Likely to be met: 89%"  # from the long-run mean, 56.4: under 20%
+    from metrics.projection import method_words
+    assert method_words(row).startswith("Projected from the level the process has moved to (the mean of the 9 points")
