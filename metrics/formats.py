@@ -35,10 +35,11 @@ def number_words(value: float, places: int | None = None) -> str:
 
 
 def _usual_places(value: float, unit: str) -> int:
-    if unit in ("percent", "hours"):
-        return 1
-    if unit == "count":  # a count is of whole things: a target of 211.1 injuries reads as 211
-        return 0
+    """The decimals a figure is shown to: its unit's precision (as the CSV) for percent, hours and
+    counts (a count is of whole things: a target of 211.1 injuries reads as 211); money in
+    millions to 2; any other figure whole when it is whole or 1,000 or more, else to one place."""
+    if unit in ("percent", "hours", "count"):
+        return PRECISION[unit]
     if unit == "currency":
         return 2 if abs(value) >= 1e6 else 0
     return 0 if abs(value) >= 1000 or abs(value - round(value)) <= 1e-6 else 1
