@@ -1,9 +1,11 @@
 """Charts shared by the web app and the board pack: plain Plotly figures, no Dash."""
 from __future__ import annotations
 
+import math
 import textwrap
 
 from metrics.formats import fmt, missing
+from metrics.plan.model import UNIT_BOUNDS
 from metrics.vocabulary import RULES as RULE_WORDS
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -50,7 +52,7 @@ def spc_figure(chart, measure, area_name: str, height: int = 420, labels: bool =
     values = chart["value"].tolist()
     data = _plan_lines(chart, measure, x)
     seasonal = "adjusted_value" in chart and chart["adjusted_value"].notna().any()
-    data += _phase_lines(chart, x)
+    data += _phase_lines(chart, x, measure.unit)
     if seasonal:  # the limits are on the adjusted series: show it, and the raw figures faintly
         values = [a if not missing(a) else v for a, v in zip(chart["adjusted_value"].tolist(), values)]
         data.append(_line(x, chart["value"].tolist(), "Figures as recorded (before seasonal adjustment)",
@@ -137,13 +139,13 @@ def _phase_summary(phase: int, first: int, last: int, rows) -> dict:
     return {"phase": phase, "first": first, "last": last, "note": note, "from": start, "points": rows["points"].max()}
 
 
-def _phase_lines(chart, x) -> list[dict]:
+def _phase_lines(chart, x, unit: str = "") -> list[dict]:
     """Mean and limits drawn phase by phase: a gap (None) between phases so no line joins them."""
     traces = []
     phases = chart_phases(chart)
     for name, column, dash in (("Mean", "mean", "solid"), ("Upper process limit", "upper_limit", "dash"),
                                ("Lower process limit", "lower_limit", "dash")):
-        values = chart[column].tolist()
+        values = within_unit(chart[column].tolist(), unit) if column != "mean" else chart[column].tolist()
         y = [None] * len(values)
         for p in phases:
             for i in range(p["first"], p["last"] + 1):
@@ -155,6 +157,16 @@ def _phase_lines(chart, x) -> list[dict]:
         colour = "#333333" if column == "mean" else "#8c8c8c"
         traces.append(_line(xs, y, name, line={"color": colour, "width": 1, "dash": dash}, connectgaps=False))
     return traces
+
+
+def within_unit(limits: list, unit: str) -> list:
+    """Process limits as drawn: one beyond what a figure of the unit can be (a lower limit of -3
+    crimes, an upper of 104%) at that bound. No figure can lie beyond it, so it never signals, and
+    a board member is not shown an impossible number; the chart's CSV keeps the limit as worked out."""
+    least, most = UNIT_BOUNDS.get(unit, (None, None))
+    least = -math.inf if least is None else least
+    most = math.inf if most is None else most
+    return [v if missing(v) else min(max(v, least), most) for v in limits]
 
 
 def month_words(index) -> str:
@@ -264,7 +276,8 @@ def funnel_figure(areas, limits, measure, height: int = 420) -> dict:
     data = [_line(n, limits["group_rate"].tolist(), "Group rate", line={"color": "#333333", "width": 1})]
     for name, dash in (("95%", "dash"), ("99.8%", "dot")):
         for side in ("upper", "lower"):
-            data.append(_line(n, limits[f"{side}_{name}"].tolist(), f"{name} limits", showlegend=side == "upper",
+            data.append(_line(n, within_unit(limits[f"{side}_{name}"].tolist(), measure.unit), f"{name} limits",
+                              showlegend=side == "upper",
                               legendgroup=name, line={"color": "#8c8c8c", "width": 1, "dash": dash}))
     where = {"within": "within the limits", "above 95%": "above the 95% limit", "below 95%": "below the 95% limit",
              "above 99.8%": "above the 99.8% limit", "below 99.8%": "below the 99.8% limit"}

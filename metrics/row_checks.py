@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metrics.periods import month_words
+from metrics.plan.model import UNIT_BOUNDS
+
+# The units with no figure below zero but no top (percent has its own check, 0 to 100).
+NEVER_NEGATIVE = ", ".join(f"'{unit}'" for unit, (least, most) in UNIT_BOUNDS.items() if least == 0 and most is None)
 
 ACCEPTED_VALUES = "accepted: 94.2%, 1,234, 49:20, £1.9m, blank, n/a"
 MAX_NOTE_LENGTH = 2000             # characters in a note
@@ -87,7 +91,7 @@ def row_checks(now: int, allow_future: bool) -> list[RowCheck]:
         RowCheck("percent_out_of_range",
                  "known_measure AND unit = 'percent' AND value IS NOT NULL AND (value < 0 OR value > 100)",
                  "value_column", "'a percent must be between 0 and 100, not ' || value_text", value="value_text"),
-        RowCheck("negative_count", "known_measure AND unit IN ('count', 'hours', 'seconds') AND value < 0",
+        RowCheck("negative_count", f"known_measure AND unit IN ({NEVER_NEGATIVE}) AND value < 0",
                  "value_column", "'a count cannot be negative (' || value_text || ')'", value="value_text"),
         RowCheck("numerator_not_a_number", "coalesce(numerator_text, '') <> '' AND numerator IS NULL", "'numerator'",
                  f"""'"' || {short('numerator_text')} || '" is not a number'""", value="numerator_text"),

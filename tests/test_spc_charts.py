@@ -24,3 +24,15 @@ def test_each_phase_has_its_own_lines_with_a_gap_between():
                           "phase_note": [None, None, "New centre", "New centre"], "points": [2, 2, 2, 2]})
     mean = charts._phase_lines(chart, chart["period"].tolist())[0]
     assert mean["x"] == ["a", "b", "c", "c", "d"] and mean["y"] == [1.0, 1.0, None, 5.0, 5.0]
+
+
+def test_a_limit_beyond_what_the_unit_can_be_is_drawn_at_its_bound_and_others_as_worked_out():
+    # Few crimes with big swings: a lower limit below nought crimes; a percent near 100 with one above 100%.
+    assert charts.within_unit([-3.2, 1.5, None], "count") == [0, 1.5, None]
+    assert charts.within_unit([104.1, 97.0, -0.5], "percent") == [100, 97.0, 0]
+    assert charts.within_unit([-39047.0], "currency") == [-39047.0]   # money can be below nought
+    chart = pd.DataFrame({"period": ["a", "b"], "mean": [2.0, 2.0], "upper_limit": [7.0, 7.0],
+                          "lower_limit": [-3.0, -3.0], "phase": [0, 0], "phase_from": [None, None],
+                          "phase_note": [None, None], "points": [2, 2]})
+    mean, upper, lower = charts._phase_lines(chart, chart["period"].tolist(), "count")
+    assert lower["y"] == [0, 0] and upper["y"] == [7.0, 7.0] and mean["y"] == [2.0, 2.0]

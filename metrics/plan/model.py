@@ -11,6 +11,9 @@ from metrics.errors import Problem
 from metrics.periods import month_label
 
 UNITS = ("percent", "count", "hours", "seconds", "rate", "currency", "ratio")
+# The least and most a figure of a unit can be (None: no bound). The loader refuses a figure
+# outside them, and a chart draws a process limit beyond them at the bound.
+UNIT_BOUNDS = {"percent": (0, 100), "count": (0, None), "hours": (0, None), "seconds": (0, None)}
 DIRECTIONS = ("higher", "lower", "neutral")
 AGGREGATIONS = ("sum", "mean", "ratio", "last")
 TARGET_KINDS = ("level", "change_pct", "change_pp", "comparator", "measure")
