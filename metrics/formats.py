@@ -104,15 +104,14 @@ def _python_values(column) -> list:
     return [None if v is na else v for v in values]
 
 
-# Decimal places a figure of each unit is given to (the CSV, the words): the measure's precision.
+# Decimal places a figure of each unit is given to (the CSV, the words).
 PRECISION = {"percent": 1, "count": 0, "hours": 1, "seconds": 0, "rate": 2, "currency": 0, "ratio": 2}
 UNIT_WORDS = {"hours": ("hour", "hours"), "seconds": ("second", "seconds"), "percent": ("point", "points")}
 
 
 def precision(measure) -> int:
-    """A measure's decimal places: the plan's `precision` if it has one, else its unit's."""
-    given = getattr(measure, "precision", None)
-    return int(given) if given is not None else PRECISION.get(getattr(measure, "unit", ""), 1)
+    """A measure's decimal places: its unit's (a plan sets no precision of its own)."""
+    return PRECISION.get(getattr(measure, "unit", ""), 1)
 
 
 def _plain(value: float, places: int) -> str:
