@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 
 from conftest import figures_file, monthly
+from test_cli import run
 from metrics import read_model, service, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*words, check=True):
+def cli(*words, check=True, process=False):
+    """The command line, run in this process (`process`: in a `python -m metrics` of its own, where
+    another process writing is the point)."""
     result = subprocess.run([sys.executable, "-m", "metrics", *map(str, words)], cwd=ROOT, capture_output=True,
-                            text=True, timeout=180)
+                            text=True, timeout=180) if process else run(*words)
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -110,27 +113,28 @@ def test_the_copy_pages_read_follows_every_write_and_a_busy_store_does_not_hold_
     with model.connection() as conn:
         assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] == 1
     cli("load", figures_file(tmp_path, monthly("crimes", "2006-05", [6]), "b.csv"), "--config", plan_file,
-        "--db", store_location)
+        "--db", store_location, process=True)
     with model.connection() as conn:  # the next read sees the other process's load
         assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] == 2
-    holder = _hold_the_write_lock(store_location, seconds=6)
+    holder = _hold_the_write_lock(store_location)
     try:
         started = time.monotonic()
         with model.connection() as conn:  # a writer holds the store: the copy made before still serves
             assert conn.execute("SELECT count(*) FROM figures").fetchone()[0] == 2
         assert time.monotonic() - started < 2.0
     finally:
-        holder.wait(timeout=60)
+        holder.communicate("done\n", timeout=60)  # the writer lets go, and its transaction ends
 
 
-def _hold_the_write_lock(location: str, seconds: float) -> subprocess.Popen:
-    """Another process inside a write transaction for a while (as a long load would be)."""
-    code = (f"import time, sys; sys.path.insert(0, {str(ROOT)!r}); from metrics import store\n"
+def _hold_the_write_lock(location: str) -> subprocess.Popen:
+    """Another process inside a write transaction (as a long load would be) until it is told it is
+    done, or this test's end closes its input."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from metrics import store\n"
             f"with store.open_store({location!r}).writing() as conn:\n"
             "    conn.execute(\"INSERT INTO loads VALUES (99, 'held.csv', 'x', 'long', 0, 0, 0, 'test', now()::TIMESTAMP)\")\n"
             "    print('holding', flush=True)\n"
-            f"    time.sleep({seconds})\n")
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+            "    sys.stdin.readline()\n")
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "holding"
     return process
 
