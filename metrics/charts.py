@@ -28,6 +28,10 @@ def _signal_kind(high, low, direction: str) -> str:
     return "concern"
 
 
+# The web chart's buttons (zoom, download) down the right edge: across the top they covered the end of a long title.
+MODEBAR = {"orientation": "v"}
+
+
 def _line(x, y, name, **style) -> dict:
     return {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, **style}
 
@@ -40,7 +44,7 @@ def spc_figure(chart, measure, area_name: str, height: int = 420, labels: bool =
         "height": height, "margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "hovermode": "closest",
         "plot_bgcolor": "#ffffff", "paper_bgcolor": "#ffffff", "font": {"family": "DejaVu Sans, Arial, sans-serif"},
         "title": {"text": f"{measure.title}: {area_name}", "font": {"size": 16}},
-        "legend": {"orientation": "h", "y": -0.18},
+        "legend": {"orientation": "h", "y": -0.18}, "modebar": MODEBAR,
         "xaxis": {"gridcolor": "#e5e5e5", "linecolor": "#999999"},
         "yaxis": {"gridcolor": "#e5e5e5", "linecolor": "#999999", "zeroline": False,
                   "title": {"text": {"percent": "%", "hours": "hours", "currency": "£"}.get(measure.unit, measure.unit)}},
@@ -249,7 +253,7 @@ def add_projection_cone(figure: dict, row) -> dict:
 def _bare_layout(title: str, height: int) -> dict:
     return {"height": height, "margin": {"l": 160, "r": 20, "t": 40, "b": 40}, "plot_bgcolor": "#ffffff",
             "paper_bgcolor": "#ffffff", "font": {"family": "DejaVu Sans, Arial, sans-serif"},
-            "title": {"text": title, "font": {"size": 16}}, "legend": {"orientation": "h", "y": -0.2}}
+            "title": {"text": title, "font": {"size": 16}}, "legend": {"orientation": "h", "y": -0.2}, "modebar": MODEBAR}
 
 
 def peer_ranking_figure(ranking, measure, height: int = 360) -> dict:
