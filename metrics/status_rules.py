@@ -64,7 +64,7 @@ def trend_sql(now: str, before: str, direction: str, stable_value: str, stable_i
     """Direction of travel against the same period a year earlier: improving, stable or
     deteriorating with the measure's direction; up or down with no good direction; NULL when
     either period is incomplete (`comparable` false)."""
-    return f"""(CASE WHEN {now} IS NULL OR {before} IS NULL OR NOT {comparable} THEN NULL
+    return f"""(CASE WHEN {now} IS NULL OR {before} IS NULL OR NOT ({comparable}) THEN NULL
             WHEN {stable_sql(now, before, stable_value, stable_is_percent)} THEN 'stable'
             WHEN {direction} = 'neutral' THEN CASE WHEN {now} > {before} THEN 'up' ELSE 'down' END
             WHEN ({direction} = 'higher') = ({now} > {before}) THEN 'improving'

@@ -4,6 +4,7 @@ import pytest
 
 from conftest import CRIME_MEASURE, figures_file, monthly, plan_with
 from metrics.engine import Engine
+from metrics.formats import missing
 from metrics.loading import load_figures
 from metrics.periods import parse_month
 
@@ -94,6 +95,28 @@ def test_a_stock_without_the_quarters_last_month_is_no_data_with_the_reason(tmp_
     row = status_of(plan, monthly("pcso_strength", "2023-07", [290, 295]), "2023-09")[("pcso_strength", "force")]
     assert row["rag"] == "no_data"
     assert row["rag_reason"] == "no figure for September 2023, the period's last month"
+
+
+def test_a_year_ago_period_missing_a_month_gives_no_trend_and_no_change_against_it(tmp_path, status_of):
+    plan = plan_with(tmp_path, COUNT.format(id="a", title="A", grain="ytd"))
+    last_year = [r for r in monthly("a", "2005-04", [100] * 9) if r[1] != "2005-06"]   # June 2005 not held
+    row = status_of(plan, last_year + monthly("a", "2006-04", [100] * 9), "2006-12")[("a", "force")]
+    assert row["actual"] == 900 and row["complete"]
+    # 800 for 8 months is not "down on last year": a gap is not a change.
+    assert row["trend"] is None
+    assert all(missing(row[c]) for c in ("change_vs_previous", "change_vs_year_ago", "year_ago_actual", "previous_actual"))
+
+
+def test_an_incomplete_period_has_no_trend_variance_or_change_only_its_marked_actual(tmp_path, status_of):
+    plan = plan_with(tmp_path, COUNT.format(id="a", title="A", grain="year") + """
+  targets:
+    - {kind: level, value: 64, by: 2009-03}
+""")
+    row = status_of(plan, monthly("a", "2005-04", [5] * 21), "2006-12")[("a", "force")]  # April 2005 to December 2006
+    assert row["actual"] == 45 and not row["complete"] and row["rag"] == "no_data"         # 9 of 2006/07's 12 months
+    assert row["trend"] is None and missing(row["variance"]) and missing(row["change_vs_previous"])
+    # Nor a figure for April to December 2005 shown as "April 2005 to March 2006".
+    assert missing(row["previous_actual"]) and row["previous_label"] == "April 2005 to March 2006"
 
 
 def test_an_incomplete_sum_says_how_many_months_are_held(tmp_path, status_of):
