@@ -592,7 +592,8 @@ SELECT m.priority_id, m.objective_id, c.measure_id, m.title AS measure, c.area, 
        CASE WHEN c.complete AND y.complete THEN c.actual - y.actual END AS change_vs_year_ago,
        coalesce(l.last_month < $as_of, true) AS overdue,
        s.x AS latest_point, s.mean AS spc_mean, s.lower_limit AS spc_lower_limit,
-       s.upper_limit AS spc_upper_limit, s.rules AS spc_rules, s.points AS spc_points,
+       s.upper_limit AS spc_upper_limit, -- too few points to judge: no rule is said to have fired
+       CASE WHEN s.points >= {spc.MIN_POINTS} THEN s.rules END AS spc_rules, s.points AS spc_points,
        sm.target AS monthly_target,
        ar.area_name, ar.area_kind, ar.area_order
 FROM cur c

@@ -29,6 +29,13 @@ def test_fewer_than_twelve_points_is_insufficient_data(tmp_path, status_of):
     assert row["spc_variation"] == "insufficient_data" and row["spc_assurance"] == "none"
 
 
+def test_with_fewer_than_twelve_points_no_rule_is_said_to_have_fired(tmp_path, status_of):
+    # Ten steady points and a leap: beyond the limits, but too few points to judge it.
+    row = latest(tmp_path, status_of, STEADY[:10] + ["300"])
+    assert row["spc_variation"] == "insufficient_data" and row["spc_rules"] is None
+    assert "beyond_limits" in latest(tmp_path, status_of, STEADY + ["300"])["spc_rules"]  # with 13, it is said
+
+
 def test_twelve_steady_points_are_common_cause(tmp_path, status_of):
     assert latest(tmp_path, status_of, STEADY)["spc_variation"] == "common_cause"
 
