@@ -14,7 +14,8 @@ from metrics.spc import seasonal_of  # noqa: E402,F401  (the CLI and app read th
 
 MIN_PHASE_POINTS = 12  # as spc.MIN_POINTS: fewer points in a phase and it cannot be judged
 
-SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f"}
+SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f",
+               "unjudged": "#7f7f7f"}
 
 
 def _signal_kind(high, low, direction: str) -> str:
@@ -62,13 +63,16 @@ def spc_figure(chart, measure, area_name: str, height: int = 420, labels: bool =
         data.append(_line(x, chart["value"].tolist(), "Figures as recorded (before seasonal adjustment)",
                           line={"color": "#b8b8b8", "width": 1, "dash": "dot"}))
     # Column lists, not row records: a board draws a chart for every exception.
-    kinds = [_signal_kind(high, low, measure.direction)
-             for high, low in zip(chart["signal_high"].tolist(), chart["signal_low"].tolist())]
+    # A phase of too few points is not judged: its points are drawn plain, as the status says.
+    judged = [missing(n) or n >= MIN_PHASE_POINTS for n in chart["points"].tolist()]
+    kinds = [_signal_kind(high, low, measure.direction) if ok else "unjudged"
+             for high, low, ok in zip(chart["signal_high"].tolist(), chart["signal_low"].tolist(), judged)]
     shown = [f"{fmt(v, measure.unit)} seasonally adjusted ({fmt(r, measure.unit)} as recorded)"
              if seasonal and not missing(r) else fmt(v, measure.unit) for v, r in zip(values, chart["value"].tolist())]
-    hover = [f"{p}: {s}" + (f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in rules.split(', '))}"
+    hover = [f"{p}: {s}" + ("<br>Too few points to judge" if not ok else
+                            f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in rules.split(', '))}"
                             if isinstance(rules, str) and rules else "<br>Common cause")
-             for p, s, rules in zip(x, shown, chart["rules"].tolist())]
+             for p, s, rules, ok in zip(x, shown, chart["rules"].tolist(), judged)]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     data += _points_by_kind(x, values, kinds, hover)
     # A small chart has no room for labels: the text beside it says what they would.
@@ -106,7 +110,8 @@ def _plan_lines(chart, measure, x) -> list[dict]:
 
 
 POINT_KINDS = (("common", "Common cause", "circle"), ("improvement", "Special cause: improvement", "triangle-up"),
-               ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square"))
+               ("concern", "Special cause: concern", "diamond"), ("neutral", "Special cause: neutral", "square"),
+               ("unjudged", "Too few points to judge", "circle-open"))
 
 
 def _points_by_kind(x, values, kinds, hover) -> list[dict]:
@@ -118,7 +123,7 @@ def _points_by_kind(x, values, kinds, hover) -> list[dict]:
             traces.append({"type": "scatter", "mode": "markers", "name": label,
                            "x": [x[i] for i in idx], "y": [values[i] for i in idx], "text": [hover[i] for i in idx],
                            "hovertemplate": "%{text}<extra></extra>",
-                           "marker": {"color": SPC_COLOURS[kind], "size": 7 if kind == "common" else 10, "symbol": symbol}})
+                           "marker": {"color": SPC_COLOURS[kind], "size": 7 if kind in ("common", "unjudged") else 10, "symbol": symbol}})
     return traces
 
 

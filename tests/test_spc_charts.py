@@ -36,3 +36,16 @@ def test_a_limit_beyond_what_the_unit_can_be_is_drawn_at_its_bound_and_others_as
                           "phase_note": [None, None], "points": [2, 2]})
     mean, upper, lower = charts._phase_lines(chart, chart["period"].tolist(), "count")
     assert lower["y"] == [0, 0] and upper["y"] == [7.0, 7.0] and mean["y"] == [2.0, 2.0]
+
+
+def test_the_points_of_a_phase_too_short_to_judge_are_drawn_as_not_judged_whatever_their_flags():
+    from types import SimpleNamespace
+    chart = pd.DataFrame({"period": ["2006-04", "2006-05"], "month": [24075, 24076], "value": [5.0, 50.0],
+                          "mean": [10.0, 10.0], "upper_limit": [20.0, 20.0], "lower_limit": [0.0, 0.0],
+                          "phase": [0, 0], "phase_from": [None, None], "phase_note": [None, None], "points": [2, 2],
+                          "signal_high": [False, True], "signal_low": [False, False], "rules": ["", "beyond_limits"],
+                          "target": [None, None], "baseline": [None, None]})
+    measure = SimpleNamespace(title="Crimes", unit="count", direction="lower")
+    points = [t for t in charts.spc_figure(chart, measure, "Kent")["data"] if t.get("mode") == "markers"]
+    assert [t["name"] for t in points] == ["Too few points to judge"]
+    assert points[0]["text"] == ["2006-04: 5<br>Too few points to judge", "2006-05: 50<br>Too few points to judge"]
