@@ -39,7 +39,8 @@ EXPECTED = {
     "percent_sign_on_a_count.csv": (2, "value", '"12%" is a percent, but measure pcsos_in_post is in count'),
     "numerator_not_a_number.csv": (2, "numerator", '"nine hundred" is not a number'),
     "denominator_not_a_number.csv": (2, "denominator", '"a thousand" is not a number'),
-    "negative_numerator.csv": (2, "numerator", "numerator and denominator cannot be negative"),
+    "negative_numerator.csv": (2, "numerator", "a numerator cannot be negative (-940)"),
+    "negative_denominator.csv": (2, "denominator", "a denominator cannot be negative (-100)"),
     "numerator_over_denominator.csv": (2, "numerator", "the numerator is larger than the denominator"),
     "ratio_parts_on_a_count.csv": (2, "numerator", "measure pcsos_in_post is not a ratio: give a value"),
 }
@@ -51,7 +52,8 @@ FILE_FOR_CHECK = {
     "percent_sign_off_percent": "percent_sign_on_a_count.csv", "percent_out_of_range": "percent_140.csv",
     "negative_count": "negative_count.csv", "numerator_not_a_number": "numerator_not_a_number.csv",
     "denominator_not_a_number": "denominator_not_a_number.csv", "zero_denominator": "zero_denominator.csv",
-    "negative_ratio_part": "negative_numerator.csv", "numerator_over_denominator": "numerator_over_denominator.csv",
+    "negative_numerator": "negative_numerator.csv", "negative_denominator": "negative_denominator.csv",
+    "numerator_over_denominator": "numerator_over_denominator.csv",
     "ratio_part_missing": "numerator_only.csv", "ratio_parts_on_a_value_measure": "ratio_parts_on_a_count.csv",
     "long_note": "long_note.csv",
 }
