@@ -234,6 +234,8 @@ def _check_file(conn, plan: Plan, path: Path, name: str, sheet, strict: bool, al
     _drop_rows(conn)
     conn.execute("CREATE OR REPLACE TEMP TABLE row_problems (row_number INTEGER, column_name VARCHAR, "
                  "reason VARCHAR, detail VARCHAR, value VARCHAR)")
+    for heading, reason in columns.get("unread_headings", []):
+        conn.execute("INSERT INTO row_problems VALUES (1, ?, ?, NULL, ?)", [heading, reason, heading])
     now, report = current_month(), []
     if shape == "police_uk":
         if not plan.crime_types:

@@ -137,8 +137,21 @@ def test_a_wide_file_with_a_column_that_is_not_a_month_is_refused_naming_it_and_
     path.write_text("measure_id,area,2006-04,Jun-06\ncrimes,north,1,2\n")
     with pytest.raises(FiguresError) as refused:
         load_figures(fresh_store, small_plan, path)
-    assert "column Jun-06 is neither a month nor measure_id, area or note" in str(refused.value)
+    assert "row 1, column Jun-06: wide file: this column is neither a month nor measure_id, area or note" in str(refused.value)
     assert "April 2005" in str(refused.value)
+    assert fresh_store.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
+
+
+def test_a_wide_file_with_bad_headings_lists_them_with_every_problem_of_its_rows(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "wide.csv"   # 2006-13 is no month; Apr 2006 is April again; row 3's area and figure are wrong
+    path.write_text("measure_id,area,2006-04,2006-13,Apr 2006,2006-05\ncrimes,north,1,2,3,4\ncrimes,east,5,6,7,-8\n")
+    with pytest.raises(FiguresError) as refused:
+        load_figures(fresh_store, small_plan, path)
+    said = [(p.row, p.column, p.reason) for p in refused.value.problems]
+    assert [p[:2] for p in said] == [
+        (1, "2006-13"), (1, "Apr 2006"), (3, "2006-05"), (3, "area")]
+    assert said[1][2] == "the same month as column 2006-04: give each month one column"
+    assert "cannot be negative" in said[2][2] and 'unknown area "east"' in said[3][2]
     assert fresh_store.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
 
 

@@ -48,13 +48,25 @@ def recognise(header: list[str]) -> tuple[str, dict]:
             f"no period column and no month columns (headers: {', '.join(header)}); expected long "
             "(measure_id, period, area, value) or wide (measure_id, area, then one column per month)")
     known = {"measure_id", "measure", "area", "note"}
-    others = [header[i] for i, n in enumerate(names) if n and n not in known and header[i].strip() not in months]
-    if others:
-        which = f"column {others[0]} is" if len(others) == 1 else f"columns {', '.join(others)} are"
-        raise ShapeProblem(f"wide file: {which} neither a month nor measure_id, area or note (a month column is "
-                           "headed like 2005-04, Apr 2005, April 2005 or 2005-04-01)")
+    # A heading that is no month is a problem of row 1; the rows are still checked under the
+    # month columns, so the analyst sees every problem of the file at once.
+    columns["unread_headings"] = [(header[i], UNREAD_HEADING) for i, n in enumerate(names)
+                                  if n and n not in known and header[i].strip() not in months]
+    first_heading = {}  # each month's first column; a second column of the same month is not read
+    for heading in list(months):
+        month = parse_month(heading)
+        if month in first_heading:
+            columns["unread_headings"].append((heading, f"the same month as column {first_heading[month]}: "
+                                                        "give each month one column"))
+            del months[heading]
+        else:
+            first_heading[month] = heading
     columns["months"] = months
     return "wide", columns
+
+
+UNREAD_HEADING = ("wide file: this column is neither a month nor measure_id, area or note (a month column is "
+                  "headed like 2005-04, Apr 2005, April 2005 or 2005-04-01)")
 
 
 def stage_rows(conn, shape: str, columns: dict) -> None:
