@@ -101,6 +101,8 @@ def show_board(as_of, area):
     summary = html.P([html.Strong(f"{review.quarter_label} against {review.previous_label}, {plan.area_name(area)}: "),
                       f"{movement_counts_words(frame['movement'])}; {len(review.exceptions)} exceptions, "
                       f"{len(review.watch_list)} to watch."])
+    if review.asked_note:  # the month picked is in a quarter not yet over: say which quarter this is
+        summary = [summary, html.P(review.asked_note, id="board-asked-note", className="text-muted")]
     charts = service.chart(source, None, review.quarter_end, area)  # every measure's chart in one computation
     return (title, summary, movements_table(review, notes, area), exception_cards(review, notes, charts, plan, area),
             watch_list(review, area))

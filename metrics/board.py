@@ -12,14 +12,15 @@ import pandas as pd
 
 from metrics import vocabulary
 from metrics.errors import NotHeld
-from metrics.formats import records
-from metrics.periods import GRAIN_NAMES, financial_year_label, period_window, quarter_number, range_words
+from metrics.formats import missing, records
+from metrics.periods import (GRAIN_NAMES, financial_year_label, month_words, period_window, quarter_number,
+                             range_words)
 from metrics.status_rules import is_stable
 
 RAG_RANK = {"red": 1, "amber": 2, "green": 3}
-MOVEMENT_ORDER = {"worse": 0, "better": 1, "moved": 2, "unchanged": 3}
+MOVEMENT_ORDER = {"worse": 0, "better": 1, "moved": 2, "not_compared": 3, "unchanged": 4}
 # With an icon, so a movement never rests on colour (or a printed pack) alone.
-MOVEMENT_WORDS = {"better": "▲ Better", "worse": "▼ Worse", "unchanged": "= Unchanged", "moved": "↕ Moved"}
+MOVEMENT_WORDS = {code: f"{t.icon} {t.word}" for code, t in vocabulary.MOVEMENT.items()}
 
 
 @dataclass
@@ -32,6 +33,7 @@ class QuarterReview:
     rows: pd.DataFrame       # the quarter's status rows with previous_rag, movement, exception, ...
     exceptions: pd.DataFrame
     watch_list: pd.DataFrame
+    asked_note: str | None = None  # why this is not the quarter the as-of month is in
 
 
 def quarter_ends(months: list[int], year_start_month: int = 4) -> list[int]:
@@ -56,14 +58,17 @@ def review_quarter_end(held_months: list[int], as_of: int | None, year_start_mon
 
 
 def movement(rag_now, rag_before, actual_now, actual_before, direction, stable_value=None,
-             stable_is_percent=None) -> str:
+             stable_is_percent=None, comparable: bool = True) -> str:
     """better, worse or unchanged between two quarters: by status where both have one, otherwise
     by the actual, "unchanged" within the measure's stable band (the trend's rule); a measure with
-    no good direction says moved."""
+    no good direction says moved. Not `comparable` (a month missing in either quarter) or no
+    figure in one of them: not_compared, as a missing month is not a change."""
     if rag_now in RAG_RANK and rag_before in RAG_RANK:
         if RAG_RANK[rag_now] != RAG_RANK[rag_before]:
             return "better" if RAG_RANK[rag_now] > RAG_RANK[rag_before] else "worse"
         return "unchanged"
+    if not comparable or missing(actual_now) or missing(actual_before):
+        return "not_compared"
     if is_stable(actual_now, actual_before, stable_value, stable_is_percent):
         return "unchanged"
     if direction == "neutral":
@@ -76,8 +81,9 @@ def movement_counts_words(movements) -> str:
     23 unchanged, 1 moved (no good direction, so neither better nor worse)"."""
     counts = pd.Series(movements, dtype=object).value_counts()
     words = ", ".join(f"{int(counts.get(m, 0))} {m}" for m in ("better", "worse", "unchanged"))
-    moved = int(counts.get("moved", 0))
-    return words + (f", {moved} moved (no good direction, so neither better nor worse)" if moved else "")
+    moved, apart = int(counts.get("moved", 0)), int(counts.get("not_compared", 0))
+    return (words + (f", {moved} moved (no good direction, so neither better nor worse)" if moved else "")
+            + (f", {apart} not compared (a month missing in a quarter, or no figures the quarter before)" if apart else ""))
 
 
 def exception_reasons(rag, trend, variation) -> str:
@@ -102,15 +108,17 @@ def _own_grain_note(row) -> str | None:
 
 def compare(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame, own_grain: pd.DataFrame | None = None) -> pd.DataFrame:
     """This quarter's rows with last quarter's status and actual, movement, exception and watch."""
-    before = last_quarter[["measure_id", "area", "actual", "rag"]].rename(
-        columns={"actual": "previous_quarter_actual", "rag": "previous_rag"})
+    last_quarter = last_quarter if "complete" in last_quarter else last_quarter.assign(complete=True)
+    before = last_quarter[["measure_id", "area", "actual", "rag", "complete"]].rename(
+        columns={"actual": "previous_quarter_actual", "rag": "previous_rag", "complete": "last_quarter_complete"})
     frame = this_quarter.merge(before, on=["measure_id", "area"], how="left")
-    for column in ("stable_value", "stable_is_percent"):
+    for column, default in (("stable_value", None), ("stable_is_percent", None), ("complete", True)):
         if column not in frame:
-            frame[column] = None
+            frame[column] = default
     rows = records(frame)
     frame["movement"] = [movement(r.rag, r.previous_rag, r.actual, r.previous_quarter_actual, r.direction,
-                                  r.stable_value, r.stable_is_percent) for r in rows]
+                                  r.stable_value, r.stable_is_percent, r.complete is True and r.last_quarter_complete is True)
+                         for r in rows]
     frame["exception"] = [vocabulary.is_exception(r.rag, r.trend, r.spc_variation) for r in rows]
     frame["watch"] = [vocabulary.is_watch(r.rag, r.trend, r.spc_variation) for r in rows]
     frame["exception_reasons"] = [exception_reasons(r.rag, r.trend, r.spc_variation) for r in rows]
@@ -137,6 +145,10 @@ def quarter_review(status: Callable[[int, str | None], pd.DataFrame], held_month
     end = review_quarter_end(held_months, as_of, year_start_month)
     if end is None:
         raise NotHeld("no figures are loaded, so there is no quarter to review")
+    if end < min(held_months):
+        first = period_window(min(held_months), "quarter", year_start_month)[1]
+        raise NotHeld(f"no whole quarter is held by {month_words(min(as_of, max(held_months)))}: the figures begin "
+                      f"in {month_words(min(held_months))}, and the first quarter to review ends in {month_words(first)}")
     previous = end - 3
     rows = compare(status(end, "quarter"), status(previous, "quarter"), status(end, None))
     return QuarterReview(
@@ -144,4 +156,15 @@ def quarter_review(status: Callable[[int, str | None], pd.DataFrame], held_month
         quarter_words=range_words(*period_window(end, "quarter", year_start_month)),
         previous_end=previous, previous_label=quarter_name(previous, year_start_month), rows=rows,
         exceptions=rows[rows["exception"]].sort_values("sort_order").reset_index(drop=True),
-        watch_list=rows[rows["watch"]].sort_values("sort_order").reset_index(drop=True))
+        watch_list=rows[rows["watch"]].sort_values("sort_order").reset_index(drop=True),
+        asked_note=_asked_note(as_of, end, held_months, year_start_month))
+
+
+def _asked_note(as_of: int | None, end: int, held_months: list[int], year_start_month: int) -> str | None:
+    """Why the quarter reviewed is not the one the month asked for falls in; None when it is."""
+    if as_of is None or as_of == end:
+        return None
+    if as_of > max(held_months):
+        return f"No figures are held after {month_words(max(held_months))}: this reviews the last whole quarter held."
+    return (f"{month_words(as_of)} is in {quarter_name(as_of, year_start_month)}, which is not yet over: "
+            f"this reviews the last whole quarter, and figures after {month_words(end)} are left out.")

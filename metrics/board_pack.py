@@ -24,7 +24,7 @@ from metrics import board, charts as chart_figures, peers, projection, workflow
 from metrics.charts import spc_figure
 from metrics.engine import Engine
 from metrics.errors import MissingProgram, NotHeld
-from metrics.formats import apart, difference, fmt, records, uk_date
+from metrics.formats import apart, apart_places, difference, fmt, missing, records, uk_date
 from metrics.spc import phase_frame
 from metrics.vocabulary import RAG, likelihood, likelihood_words, rule_words, status_css, term
 from metrics.periods import month_words, period_window
@@ -205,13 +205,22 @@ def _measure_block(r, plan: Plan, review, charts, notes, extras=None) -> str:
     return (f"""<div class="measure"><h3>{_e(measure.title)} {_badge(r.rag)}</h3>
         <p class="summary">{_e(r.summary)}</p>{_target_line(r)}""" + _table(
         ["Actual", "Target", "Baseline", "Variance", "Movement", "Trend", "SPC", "Assurance"],
-        [[*apart(r.actual, r.target, r.unit), fmt(r.baseline, r.unit), difference(r.variance, r.unit), board.MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
+        [[*_actual_and_target(r), fmt(r.baseline, r.unit),
+          difference(r.variance, r.unit, apart_places(r.actual, r.target, r.unit)), board.MOVEMENT_WORDS[r.movement], term("trend", r.trend).label,
           term("spc_variation", r.spc_variation).label, term("spc_assurance", r.spc_assurance).label]]) +
         figure.to_html(full_html=False, include_plotlyjs=False, config={"staticPlot": True}) +
         (f'<p class="muted">{_e(method)}.</p>' if method else "") + _projection_line(ahead) + _phase_line(r.measure_id, extras.get("phases", pd.DataFrame(columns=["measure_id", "phase"])))
         + _peer_block(measure, *extras.get("peers", {}).get(r.measure_id, (None, None))) +
         (f"<h4>Commentary</h4>{commentary}" if commentary else '<p class="muted">No commentary this quarter.</p>')
         + "</div>")
+
+
+def _actual_and_target(r) -> list[str]:
+    """As shown side by side; an actual from part of its period marked *, as on the scorecard."""
+    actual, target = apart(r.actual, r.target, r.unit)
+    if r.complete is not True and not missing(r.actual):
+        actual += f"* ({r.months_held} of {r.months_expected} months)"
+    return [actual, target]
 
 
 def _action_log(actions, plan: Plan, review) -> str:
@@ -290,6 +299,7 @@ def build_pack(conn, plan: Plan, as_of: int | None = None, today: dt.date | None
         <p style="font-size:16pt">Performance and delivery board: {_e(review.quarter_label)}
            ({_e(review.quarter_words)})</p>
         <p>Figures to {_e(month_words(review.quarter_end))}, compared with {_e(review.previous_label)}.</p>
+        {f"<p>{_e(review.asked_note)}</p>" if review.asked_note else ""}
         <p class="muted">Produced {uk_date(today)}.</p></section>"""]
     toc = [("summary", "Summary"), ("statement", "Quarterly statement"), *[(f"priority-{p.id}", p.title) for p in plan.priorities], ("actions", "Action log")]
     parts.append('<section><h2>Contents</h2><ol class="toc">' +

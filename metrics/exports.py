@@ -15,7 +15,7 @@ import pandas as pd
 
 from metrics.formats import PRECISION, half_up, missing, uk_date
 from metrics.periods import month_words
-from metrics.vocabulary import term
+from metrics.vocabulary import VOCABULARIES, term
 from metrics.errors import Problem
 
 KINDS = {"csv": ("text/csv", ".csv"), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -24,7 +24,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UNIT_NAMES = {"percent": "%", "count": "count", "hours": "hours", "seconds": "seconds", "currency": "£",
               "rate": "rate", "ratio": "ratio"}
 ACTION_STATES = {"open": "Open", "overdue": "Overdue", "discharged": "Discharged"}
-MOVEMENT_WORDS = {"better": "Better", "worse": "Worse", "unchanged": "Unchanged", "moved": "Moved"}
+MOVEMENT_WORDS = {code: t.word for code, t in VOCABULARIES["movement"].items()}
 
 
 class ExportError(Problem):

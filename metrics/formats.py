@@ -64,26 +64,31 @@ def apart(actual, target, unit: str = "") -> tuple[str, str]:
     """An actual and its target as shown side by side. Where at their usual places they would read
     the same but are not, each gets one more decimal place (two at most): 0.84% against 0.75% is
     "0.84%" and "0.75%", not "0.8%" and "0.8%", so a status never seems to contradict its figures."""
-    shown = fmt(actual, unit), fmt(target, unit)
-    if missing(actual) or missing(target) or shown[0] != shown[1] or abs(actual - target) < 1e-9:
-        return shown
+    places = apart_places(actual, target, unit)
+    return fmt(actual, unit, places), fmt(target, unit, places)
+
+
+def apart_places(actual, target, unit: str = "") -> int | None:
+    """The decimals `apart` gives both figures: None for their usual ones."""
+    if missing(actual) or missing(target) or fmt(actual, unit) != fmt(target, unit) or abs(actual - target) < 1e-9:
+        return None
     base = max(_usual_places(actual, unit), _usual_places(target, unit))
-    for places in (base + 1, base + 2):
-        shown = fmt(actual, unit, places), fmt(target, unit, places)
-        if shown[0] != shown[1]:
-            break
-    return shown
+    return base + 1 if fmt(actual, unit, base + 1) != fmt(target, unit, base + 1) else base + 2
 
 
-def difference(value, unit: str = "") -> str:
+def difference(value, unit: str = "", places: int | None = None) -> str:
     """The gap between two figures of a measure, in a table: a percent measure's in points (94.2%
     against 90% is 4.2 points; "4.2%" would read as a share of the 90), anything else as its
-    figures are shown."""
+    figures are shown (to `places` where they were given more). A gap that is not nothing never
+    reads as nothing: -0.04 points, not 0.0."""
     if missing(value):
         return "–"
+    places = (1 if unit == "percent" else _usual_places(value, unit)) if places is None else places
+    while abs(value) > 1e-9 and half_up(value, places) == 0 and places < 3:
+        places += 1
     if unit == "percent":
-        return f"{half_up(value, 1):.1f} points"
-    return fmt(value, unit)
+        return f"{half_up(value, places):.{places}f} points"
+    return fmt(value, unit, places)
 
 
 def records(frame) -> list[SimpleNamespace]:

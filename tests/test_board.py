@@ -4,6 +4,7 @@ import pytest
 
 from conftest import figures_file, monthly, plan_with
 from metrics import board
+from metrics.errors import NotHeld
 from metrics.engine import Engine
 from metrics.loading import load_figures
 from metrics.periods import parse_month
@@ -45,6 +46,22 @@ def test_the_quarter_is_the_latest_ending_on_or_before_the_as_of_month(tmp_path,
     review = review_of(tmp_path, fresh_store, monthly("savings", "2008-04", [10] * 13), as_of)
     assert review.quarter_end == parse_month(quarter_end) and review.quarter_label == label
     assert review.previous_end == parse_month(quarter_end) - 3
+
+
+@pytest.mark.parametrize("as_of,note", [
+    ("2009-03", None),
+    ("2009-02", "February 2009 is in 2008/09 Q4, which is not yet over: this reviews the last whole quarter, "
+                "and figures after December 2008 are left out."),
+    ("2009-09", "No figures are held after April 2009: this reviews the last whole quarter held."),
+])
+def test_a_review_of_another_quarter_than_the_months_says_why(tmp_path, fresh_store, as_of, note):
+    assert review_of(tmp_path, fresh_store, monthly("savings", "2008-04", [10] * 13), as_of).asked_note == note
+
+
+def test_with_no_whole_quarter_held_there_is_no_review_rather_than_one_of_an_empty_quarter(tmp_path, fresh_store):
+    with pytest.raises(NotHeld, match="no whole quarter is held by May 2008: the figures begin in April 2008, "
+                                      "and the first quarter to review ends in June 2008"):
+        review_of(tmp_path, fresh_store, monthly("savings", "2008-04", [10] * 2), "2008-05")
 
 
 def test_the_review_names_its_quarters_in_words(tmp_path, fresh_store):

@@ -36,9 +36,17 @@ def test_a_change_within_the_stable_band_is_unchanged():
     assert movement("no_target", "no_target", 104, 100, "higher", 3, False) == "better"  # 3 units: beyond it
 
 
-def test_a_missing_quarter_or_status_on_one_side_falls_back_to_the_actual():
-    assert movement("green", "no_data", 120, 100, "higher") == "better"
-    assert movement("no_data", "no_data", None, 100, "higher") == "unchanged"  # nothing to compare
+def test_a_status_missing_on_one_side_falls_back_to_the_actual_of_two_whole_quarters():
+    assert movement("green", "no_target", 120, 100, "higher") == "better"
+    assert movement("no_target", "no_target", 100, 120, "higher") == "worse"
+
+
+def test_a_quarter_missing_a_month_or_a_figure_is_not_compared_whatever_its_figures_say():
+    # Two months' 1,562 crimes against a whole quarter's 2,490 is no fall in crime.
+    assert movement("no_data", "red", 1562, 2490, "lower", comparable=False) == "not_compared"
+    assert movement("green", "no_data", 186, 215, "lower", comparable=False) == "not_compared"
+    assert movement("no_target", "no_target", 100, None, "higher") == "not_compared"   # nothing the quarter before
+    assert movement("no_data", "no_data", None, None, "neutral") == "not_compared"
 
 
 def test_the_movements_are_counted_in_words_with_moved_only_when_a_measure_moved():

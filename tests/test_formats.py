@@ -98,3 +98,17 @@ def test_an_actual_and_target_that_differ_never_read_the_same():
     assert apart(90.0, 90, "percent") == ("90.0%", "90.0%")       # equal: equal
     assert apart(211.4, 211.1, "count") == ("211.4", "211.1")
     assert apart(None, 90, "percent") == ("–", "90.0%")
+
+
+def test_a_gap_that_is_not_nothing_never_reads_as_nothing():
+    from metrics.formats import difference
+    assert difference(-0.04, "percent") == "-0.04 points"          # 89.96% against 90%: not "0.0 points"
+    assert difference(0.0, "percent") == "0.0 points"
+    assert difference(4.2, "percent") == "4.2 points"
+
+
+def test_a_gap_is_given_to_the_decimals_its_figures_were_given():
+    from metrics.formats import apart, apart_places, difference
+    assert apart(2.0, 1.5, "count") == ("2.0", "1.5")              # 2 and 2 would read the same
+    assert difference(0.5, "count", apart_places(2.0, 1.5, "count")) == "0.5"   # not "1"
+    assert apart_places(120, 100, "count") is None and difference(20, "count", None) == "20"
