@@ -125,7 +125,8 @@ def _summary_section(review, plan: Plan, charts) -> str:
         <p>Since {_e(review.previous_label)}: {board.movement_counts_words(rows["movement"])}.</p><h3>Movements</h3>"""]
     changed = rows[rows["movement"] != "unchanged"]
     parts.append(_table(["Measure", review.previous_label, review.quarter_label, "Movement"], [
-        [_e(r.measure), _badge(r.previous_rag), _badge(r.rag), board.MOVEMENT_WORDS[r.movement]]
+        [_e(r.measure), f"{_badge(r.previous_rag)} {_e(fmt(r.previous_quarter_actual, r.unit))}",
+         f"{_badge(r.rag)} {_e(fmt(r.actual, r.unit))}", board.MOVEMENT_WORDS[r.movement]]
         for r in records(changed)]) if not changed.empty else "<p>No measure moved.</p>")
     parts.append("<h3>Exceptions</h3>")
     if review.exceptions.empty:
