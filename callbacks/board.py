@@ -13,6 +13,7 @@ from metrics import service
 from metrics.periods import month_label
 from metrics.workflow import WorkflowError
 from metrics.board import MOVEMENT_WORDS, movement_counts_words
+from metrics.errors import NotHeld
 from metrics.formats import apart, records, uk_date
 from metrics import exports
 from layouts.downloads import file_output, pressed_kind, presses, send_table
@@ -94,7 +95,10 @@ def show_board(as_of, area):
         return "Board review", "No figures are loaded yet.", None, None, None
     plan = service.plan_for(source)
     area = area or "force"
-    review = service.quarter_review(source, as_of, area)
+    try:
+        review = service.quarter_review(source, as_of, area)
+    except NotHeld as none:  # a month before the first whole quarter held
+        return "Board review", html.P(f"Nothing to review: {none}.", id="board-none"), None, None, None
     frame = review.rows
     notes = dict(zip(*service.commentary(source, review.quarter_end)[["measure_id", "text"]].to_dict("list").values()))
     title = f"Board review: {review.quarter_label} ({review.quarter_words})"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from metrics import read_model, store, view_cache
 from metrics.engine import Engine
+from metrics.errors import NotHeld
 from metrics.periods import month_label
 from metrics.plan import Plan, PlanError, load_plan
 from metrics.workspace import DEFAULT_CONFIG, ROOT
@@ -227,7 +228,10 @@ def views_for_month(source: Source, month: int) -> None:
     status(source, month, None, "all")
     projections(source, month, "force")
     chart(source, None, month, "force")
-    review = quarter_review(source, month)
+    try:
+        review = quarter_review(source, month)
+    except NotHeld:  # a month before the first whole quarter: the board page says so, nothing to work out
+        return
     chart(source, None, review.quarter_end, "force")
 
 
