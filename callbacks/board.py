@@ -6,7 +6,7 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from layouts.components import (query, row_summary, spc_figure, status_badge, text_or, trend_text,
+from layouts.components import (marked_actual, query, row_summary, spc_figure, status_badge, text_or, trend_text,
                                 variation_text)
 import security
 from metrics import service
@@ -48,7 +48,8 @@ def movements_table(review, notes, area) -> dbc.Table:
         html.Td(status_badge(r.previous_rag if isinstance(r.previous_rag, str) else "no_data")),
         html.Td(status_with_note(r)),
         html.Td(MOVEMENT_WORDS.get(r.movement, ""), className=f"movement movement-{r.movement}"),
-        *(html.Td(shown, className="num") for shown in apart(r.actual, r.target, r.unit)),
+        *(html.Td(marked_actual(r, shown) if i == 0 else shown, className="num")
+          for i, shown in enumerate(apart(r.actual, r.target, r.unit))),
         html.Td(trend_text(r.trend)), html.Td(variation_text(r.spc_variation)),
         html.Td(notes.get(r.measure_id, ""), className="small commentary-cell"),
     ], className="board-row") for r in records(review.rows)])
@@ -244,6 +245,10 @@ def download_pack(set_progress, _pdf, _html, as_of):
     """Print the pack in a background job: queued while others print, then offered as a file."""
     suffix = ".pdf" if ctx.triggered_id == "board-pack-pdf" else ".html"
     try:
+        service.quarter_review(service.Source.from_environment(), as_of)
+    except NotHeld as none:  # a month before the first whole quarter: nothing to print
+        return no_update, f"No board pack: {none}."
+    try:
         name, content = pack_job.print_pack(
             service.Source.from_environment(), as_of, suffix, on_wait=lambda ahead: set_progress(queue_words(ahead)),
             on_print=lambda: set_progress(f"Printing the board pack ({suffix[1:].upper()})…"))
@@ -263,7 +268,10 @@ def show_statement(as_of, _saved):
     source = service.Source.from_environment()
     if not service.months(source):
         return html.P("No figures are loaded yet."), ""
-    review = service.quarter_review(source, as_of)
+    try:
+        review = service.quarter_review(source, as_of)
+    except NotHeld as none:
+        return html.P(f"No statement: {none}."), ""
     history = service.statement_history(source, review.quarter_end)
     if history.empty:
         draft = workflow.draft_statement(review, service.projections(source, review.quarter_end, "force"),
@@ -285,9 +293,9 @@ def show_statement(as_of, _saved):
 def save_statement(_clicks, as_of, text):
     author = security.require_role("analyst").name  # the server's word on who is signed in
     source = service.Source.from_environment()
-    quarter_end = service.quarter_review(source, as_of).quarter_end
     try:
+        quarter_end = service.quarter_review(source, as_of).quarter_end
         version = service.save_statement(source, quarter_end, text, author)
-    except WorkflowError as err:
+    except (WorkflowError, NotHeld) as err:
         return dbc.Alert(f"Not saved: {err}.", color="warning")
     return dbc.Alert(f"Statement saved (version {version}).", color="success")

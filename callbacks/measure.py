@@ -49,7 +49,9 @@ def facts(measure, row, plan, method: str | None = None) -> dbc.Card:
         ("Targets", target_words(measure, plan, row)),
         *([("Tolerance", tolerance_words(measure))] if measure.targets and measure.direction != "neutral" else []),
         ("Baseline", baseline),
-        ("SPC rules fired", rule_words(row.spc_rules).capitalize() or "No rule fired on the latest point"),
+        ("SPC rules fired", rule_words(row.spc_rules).capitalize() or (
+            "No rule fired on the latest point" if row.spc_variation != "insufficient_data"
+            else "None judged: too few points (12 are needed)")),
         *([("SPC method", method)] if method else []),
     ]
     return dbc.Card(dbc.CardBody(html.Dl(sum(([html.Dt(k), html.Dd(v)] for k, v in items), []))), className="facts")

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlencode
 
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from layouts.components import (RAG, assurance_text, fmt, missing, period_words, query, row_summary, sparkline,
-                                status_badge, text_or, trend_text, uk_month, variation_text)
+from layouts.components import (RAG, assurance_text, fmt, marked_actual, missing, period_words, query, row_summary,
+                                sparkline, status_badge, text_or, trend_text, uk_month, variation_text)
 from layouts.downloads import file_output, pressed_kind, presses, send_table
 from layouts.header import chosen_grain
 from metrics import service
@@ -94,14 +94,12 @@ def status_cell(row):
 def measure_row(row, spark, choices) -> html.Tr:
     overdue = html.Span(" overdue", className="overdue", title="No figures for the as-of month") if row.overdue else ""
     actual, target = apart(row.actual, row.target, row.unit)
-    if not row.complete and row.months_held:
-        actual = html.Span([actual, html.Sup("*")], title=f"Incomplete: {row.months_held} of {row.months_expected} months held")
     return html.Tr([
         html.Td([dcc.Link(row.measure, href=f"/measure/{row.measure_id}{query(**choices)}", className="measure-link"),
                  html.Div(row_summary(row), className="small measure-summary"),
                  html.Div(" · ".join(w for w in (period_words(row), text_or(row.owner)) if w),
                           className="small text-muted")]),
-        html.Td(actual, className="num"),
+        html.Td(marked_actual(row, actual), className="num"),
         html.Td(target, className="num"),
         html.Td(baseline_cell(row), className="num"),
         html.Td(status_cell(row)),

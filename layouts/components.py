@@ -176,3 +176,10 @@ def row_summary(row) -> str:
 def text_or(value, fallback: str = "") -> str:
     """A text field for a person, never "nan" or "None"."""
     return fallback if missing(value) or value == "" else str(value)
+
+
+def marked_actual(row, actual: str):
+    """An actual from part of its period, marked * with the months held (the scorecard, the board)."""
+    if row.complete is True or not row.months_held:
+        return actual
+    return html.Span([actual, html.Sup("*")], title=f"Incomplete: {row.months_held} of {row.months_expected} months held")

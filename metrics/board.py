@@ -133,7 +133,7 @@ def compare(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame, own_grain: p
 
 
 def review(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame) -> pd.DataFrame:
-    """Kept for the board page until it calls quarter_review."""
+    """The comparison of two quarters' status rows alone (compare, without the own-grain note)."""
     return compare(this_quarter, last_quarter)
 
 
@@ -145,10 +145,12 @@ def quarter_review(status: Callable[[int, str | None], pd.DataFrame], held_month
     end = review_quarter_end(held_months, as_of, year_start_month)
     if end is None:
         raise NotHeld("no figures are loaded, so there is no quarter to review")
-    if end < min(held_months):
-        first = period_window(min(held_months), "quarter", year_start_month)[1]
-        raise NotHeld(f"no whole quarter is held by {month_words(min(as_of, max(held_months)))}: the figures begin "
-                      f"in {month_words(min(held_months))}, and the first quarter to review ends in {month_words(first)}")
+    begin, end_first = period_window(min(held_months), "quarter", year_start_month)
+    if period_window(end, "quarter", year_start_month)[0] < min(held_months):  # a quarter begun before the figures
+        first_whole = end_first if begin == min(held_months) else end_first + 3
+        asked = max(held_months) if as_of is None else min(as_of, max(held_months))
+        raise NotHeld(f"no whole quarter is held by {month_words(asked)}: the figures begin in "
+                      f"{month_words(min(held_months))}, and the first whole quarter ends in {month_words(first_whole)}")
     previous = end - 3
     rows = compare(status(end, "quarter"), status(previous, "quarter"), status(end, None))
     return QuarterReview(

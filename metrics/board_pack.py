@@ -124,10 +124,13 @@ def _summary_section(review, plan: Plan, charts) -> str:
         <p>{" ".join(f"{_badge(k)} {int(counts.get(k, 0))}" for k in RAG)}</p>
         <p>Since {_e(review.previous_label)}: {board.movement_counts_words(rows["movement"])}.</p><h3>Movements</h3>"""]
     changed = rows[rows["movement"] != "unchanged"]
+    marked = lambda value, unit, whole: _e(fmt(value, unit)) + ("" if whole is True or missing(value) else "*")  # noqa: E731
     parts.append(_table(["Measure", review.previous_label, review.quarter_label, "Movement"], [
-        [_e(r.measure), f"{_badge(r.previous_rag)} {_e(fmt(r.previous_quarter_actual, r.unit))}",
-         f"{_badge(r.rag)} {_e(fmt(r.actual, r.unit))}", board.MOVEMENT_WORDS[r.movement]]
-        for r in records(changed)]) if not changed.empty else "<p>No measure moved.</p>")
+        [_e(r.measure), f"{_badge(r.previous_rag)} {marked(r.previous_quarter_actual, r.unit, r.last_quarter_complete)}",
+         f"{_badge(r.rag)} {marked(r.actual, r.unit, r.complete)}", board.MOVEMENT_WORDS[r.movement]]
+        for r in records(changed)]) + ('<p class="muted">* from part of the quarter: a month is not held.</p>'
+                                       if (changed["complete"] != True).any() or (changed["last_quarter_complete"] != True).any()  # noqa: E712
+                                       else "") if not changed.empty else "<p>No measure moved.</p>")
     parts.append("<h3>Exceptions</h3>")
     if review.exceptions.empty:
         parts.append("<p>No exceptions this quarter.</p>")

@@ -83,8 +83,9 @@ def difference(value, unit: str = "", places: int | None = None) -> str:
     reads as nothing: -0.04 points, not 0.0."""
     if missing(value):
         return "–"
-    places = (1 if unit == "percent" else _usual_places(value, unit)) if places is None else places
-    while abs(value) > 1e-9 and half_up(value, places) == 0 and places < 3:
+    if places is None or (unit == "currency" and abs(value) < 1e6):  # a gap in pounds, not in millions
+        places = 1 if unit == "percent" else _usual_places(value, unit)
+    while abs(value) > 1e-9 and half_up(value, places) == 0 and places < (2 if unit == "currency" else 3):
         places += 1
     if unit == "percent":
         return f"{half_up(value, places):.{places}f} points"

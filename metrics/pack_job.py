@@ -169,7 +169,7 @@ def main(argv: list[str]) -> int:
         source = service.Source.from_environment()
         review = service.quarter_review(source, as_of)  # the quarter the page shows
         name = f"board-pack-{review.quarter_label.replace('/', '-').replace(' ', '-')}{suffix}"
-        printed = name, service.board_pack(source, review.quarter_end, suffix)
+        printed = name, service.board_pack(source, as_of, suffix)  # the month asked for: the pack says why its quarter
         _keep_printed(key, *printed)
     (Path(folder) / printed[0]).write_bytes(printed[1])
     print(printed[0])

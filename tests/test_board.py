@@ -3,7 +3,7 @@ note where the scorecard differs, exceptions and the watch list."""
 import pytest
 
 from conftest import figures_file, monthly, plan_with
-from metrics import board
+from metrics import board, store
 from metrics.errors import NotHeld
 from metrics.engine import Engine
 from metrics.loading import load_figures
@@ -60,8 +60,13 @@ def test_a_review_of_another_quarter_than_the_months_says_why(tmp_path, fresh_st
 
 def test_with_no_whole_quarter_held_there_is_no_review_rather_than_one_of_an_empty_quarter(tmp_path, fresh_store):
     with pytest.raises(NotHeld, match="no whole quarter is held by May 2008: the figures begin in April 2008, "
-                                      "and the first quarter to review ends in June 2008"):
+                                      "and the first whole quarter ends in June 2008"):
         review_of(tmp_path, fresh_store, monthly("savings", "2008-04", [10] * 2), "2008-05")
+    # Figures from May: April to June is not whole, so July to September is the first to review.
+    with pytest.raises(NotHeld, match="by August 2008: the figures begin in May 2008, and the first whole "
+                                      "quarter ends in September 2008"):
+        (tmp_path / "may").mkdir()
+        review_of(tmp_path / "may", store.connect(":memory:"), monthly("savings", "2008-05", [10] * 4), "2008-08")
 
 
 def test_the_review_names_its_quarters_in_words(tmp_path, fresh_store):

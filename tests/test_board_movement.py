@@ -53,3 +53,17 @@ def test_the_movements_are_counted_in_words_with_moved_only_when_a_measure_moved
     assert movement_counts_words(["better", "worse", "worse", "unchanged"]) == "1 better, 2 worse, 1 unchanged"
     assert movement_counts_words(["unchanged", "moved"]) == (
         "0 better, 0 worse, 1 unchanged, 1 moved (no good direction, so neither better nor worse)")
+
+
+def test_the_review_compares_only_quarters_held_whole_on_both_sides():
+    import pandas as pd
+
+    from metrics.board import compare
+
+    def quarter(actuals, complete):
+        return pd.DataFrame({"measure_id": ["a", "b", "c"], "area": "force", "actual": actuals, "rag": "no_target",
+                             "complete": complete, "direction": "lower", "trend": None, "spc_variation": "common_cause",
+                             "sort_order": [1, 2, 3]})
+    # a: both whole; b: this quarter two months of three; c: last quarter missing a month
+    moved = compare(quarter([80.0, 50.0, 70.0], [True, False, True]), quarter([100.0, 100.0, 100.0], [True, True, False]))
+    assert dict(zip(moved["measure_id"], moved["movement"])) == {"a": "better", "b": "not_compared", "c": "not_compared"}

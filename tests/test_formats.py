@@ -112,3 +112,6 @@ def test_a_gap_is_given_to_the_decimals_its_figures_were_given():
     assert apart(2.0, 1.5, "count") == ("2.0", "1.5")              # 2 and 2 would read the same
     assert difference(0.5, "count", apart_places(2.0, 1.5, "count")) == "0.5"   # not "1"
     assert apart_places(120, 100, "count") is None and difference(20, "count", None) == "20"
+    # £1.500m against £1.496m: the figures to 3 places of a million, their £4,000 gap in pounds.
+    assert apart(1.5e6, 1.496e6, "currency") == ("£1.500m", "£1.496m")
+    assert difference(4000, "currency", apart_places(1.5e6, 1.496e6, "currency")) == "£4,000"

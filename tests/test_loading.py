@@ -155,6 +155,14 @@ def test_a_wide_file_with_bad_headings_lists_them_with_every_problem_of_its_rows
     assert fresh_store.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
 
 
+def test_a_wide_file_with_one_month_heading_twice_is_refused_not_read_as_the_last(tmp_path, small_plan, fresh_store):
+    path = tmp_path / "wide.csv"
+    path.write_text("measure_id,area,2006-04,2006-04\ncrimes,north,91,92\n")
+    with pytest.raises(FiguresError, match="row 1, column 2006-04: the same month as column 2006-04"):
+        load_figures(fresh_store, small_plan, path)
+    assert fresh_store.execute("SELECT count(*) FROM figures").fetchone()[0] == 0
+
+
 def test_an_excel_workbook_loads(tmp_path, small_plan, fresh_store):
     import openpyxl
     book = openpyxl.Workbook()

@@ -42,25 +42,25 @@ def recognise(header: list[str]) -> tuple[str, dict]:
         if "value" not in columns and not ("numerator" in columns and "denominator" in columns):
             raise ShapeProblem("a long file needs a value column, or numerator and denominator columns")
         return "long", columns
-    months = {header[i].strip(): f"c{i}" for i, n in enumerate(names) if n and _is_month(header[i].strip())}
-    if not months:
+    month_columns = [(header[i].strip(), f"c{i}") for i, n in enumerate(names) if n and _is_month(header[i].strip())]
+    if not month_columns:
         raise ShapeProblem(
             f"no period column and no month columns (headers: {', '.join(header)}); expected long "
             "(measure_id, period, area, value) or wide (measure_id, area, then one column per month)")
     known = {"measure_id", "measure", "area", "note"}
     # A heading that is no month is a problem of row 1; the rows are still checked under the
     # month columns, so the analyst sees every problem of the file at once.
+    headed = {heading for heading, _ in month_columns}
     columns["unread_headings"] = [(header[i], UNREAD_HEADING) for i, n in enumerate(names)
-                                  if n and n not in known and header[i].strip() not in months]
-    first_heading = {}  # each month's first column; a second column of the same month is not read
-    for heading in list(months):
+                                  if n and n not in known and header[i].strip() not in headed]
+    months, first_heading = {}, {}  # each month's first column; a second column of the same month is not read
+    for heading, column in month_columns:
         month = parse_month(heading)
         if month in first_heading:
             columns["unread_headings"].append((heading, f"the same month as column {first_heading[month]}: "
                                                         "give each month one column"))
-            del months[heading]
         else:
-            first_heading[month] = heading
+            first_heading[month], months[heading] = heading, column
     columns["months"] = months
     return "wide", columns
 
