@@ -317,6 +317,9 @@ def draft_statement(review, projections: pd.DataFrame, plan) -> str:
             word = vocabulary.term("movement", code).word
             moved.append(f"{word} since {review.previous_label}: {_names(titles)}." if code == "moved"
                          else f"{word} than {review.previous_label}: {_names(titles)}.")
+    apart_titles = [r.measure for r in rows if r.movement == "not_compared"]
+    if apart_titles:  # a month missing in a quarter: named, so the silence is not read as no change
+        moved.append(f"Not compared with {review.previous_label} (figures missing in a quarter): {_names(apart_titles)}.")
     paras.append(" ".join(moved) or f"No measure changed status since {review.previous_label}.")
     red = [r for r in rows if r.rag == "red"]
     paras.append(" ".join(

@@ -52,6 +52,13 @@ def test_a_quiet_quarter_says_so_in_words(small_plan):
         "No target falls due after the quarter, so there is nothing to project."]
 
 
+def test_a_measure_not_compared_is_named_so_not_counted_as_no_change(small_plan):
+    text = workflow.draft_statement(_review([{**ROW, "movement": "not_compared", "rag": "no_data"}]),
+                                    pd.DataFrame(columns=["measure_id", "area", "target_by", "likelihood"]), small_plan)
+    assert text.split("\n\n")[1] == ("Not compared with 2008/09 Q2 (figures missing in a quarter): "
+                                      "999 calls answered within 10 seconds.")
+
+
 def test_saved_statements_are_versions_and_the_latest_is_the_statement(fresh_store):
     end = parse_month("2008-12")
     assert workflow.statement(fresh_store, end) is None
