@@ -69,10 +69,11 @@ def spc_figure(chart, measure, area_name: str, height: int = 420, labels: bool =
              for high, low, ok in zip(chart["signal_high"].tolist(), chart["signal_low"].tolist(), judged)]
     shown = [f"{fmt(v, measure.unit)} seasonally adjusted ({fmt(r, measure.unit)} as recorded)"
              if seasonal and not missing(r) else fmt(v, measure.unit) for v, r in zip(values, chart["value"].tolist())]
+    months = [month_words(m) for m in chart["month"].tolist()]  # "April 2006" as people read it, not 2006-04
     hover = [f"{p}: {s}" + ("<br>Too few points to judge" if not ok else
                             f"<br>Special cause: {', '.join(RULE_WORDS[r] for r in rules.split(', '))}"
                             if isinstance(rules, str) and rules else "<br>Common cause")
-             for p, s, rules, ok in zip(x, shown, chart["rules"].tolist(), judged)]
+             for p, s, rules, ok in zip(months, shown, chart["rules"].tolist(), judged)]
     data.append(_line(x, values, measure.title, hoverinfo="skip", line={"color": "#9fb3c8", "width": 1.5}, showlegend=False))
     data += _points_by_kind(x, values, kinds, hover)
     # A small chart has no room for labels: the text beside it says what they would.

@@ -48,4 +48,4 @@ def test_the_points_of_a_phase_too_short_to_judge_are_drawn_as_not_judged_whatev
     measure = SimpleNamespace(title="Crimes", unit="count", direction="lower")
     points = [t for t in charts.spc_figure(chart, measure, "Kent")["data"] if t.get("mode") == "markers"]
     assert [t["name"] for t in points] == ["Too few points to judge"]
-    assert points[0]["text"] == ["2006-04: 5<br>Too few points to judge", "2006-05: 50<br>Too few points to judge"]
+    assert points[0]["text"] == ["April 2006: 5<br>Too few points to judge", "May 2006: 50<br>Too few points to judge"]
