@@ -45,7 +45,7 @@ def test_a_measure_with_no_target_shows_no_tolerance_on_its_page():
     from metrics.plan import load_plan
     plan = load_plan(Path(__file__).resolve().parent.parent / "config" / "targets.yaml")
     row = SimpleNamespace(baseline=None, grain="month", anchor=parse_month("2009-03"), period_words="March 2009",
-                          spc_rules=None, target_seq=None, rag="no_target")
+                          spc_rules=None, spc_variation="common_cause", target_seq=None, rag="no_target")
 
     def shown(measure_id):
         return [dt.children for dt in facts(plan.measure(measure_id), row, plan).children.children.children[::2]]
