@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import vocabulary
+from metrics.spc import MIN_POINTS
 
 D2 = 1.128  # mean moving range of two points = d2 x sigma
 TREND_WINDOW = 12  # a trend is continued from its last 12 points at most: the recent slope
@@ -135,7 +136,9 @@ def projections(conn_or_engine, plan, as_of: int, area: str = "force") -> pd.Dat
         frame = cur.execute(PROJECTION_SQL, {"as_of": as_of}).df()
     finally:
         cur.close()
-    return _finish(frame.dropna(subset=["target_value"]), as_of)
+    # Fewer points than SPC judges (in the latest phase): too few to say how likely a target is.
+    enough = frame["points"].notna() & (frame["points"] >= MIN_POINTS)
+    return _finish(frame[enough].dropna(subset=["target_value"]), as_of)
 
 
 def _finish(frame: pd.DataFrame, as_of: int) -> pd.DataFrame:

@@ -68,6 +68,15 @@ def test_a_target_already_past_is_not_projected(tmp_path, fresh_store):
     assert projections(fresh_store, plan, parse_month("2006-09")).empty
 
 
+def test_with_fewer_points_than_spc_judges_there_is_no_projection(tmp_path, fresh_store):
+    plan = plan_with(tmp_path, measure("month", 95, "2007-03"))
+    load_figures(fresh_store, plan, figures_file(tmp_path, monthly("crimes", "2005-04", STEADY[:11])))
+    assert projections(fresh_store, plan, parse_month("2006-02")).empty          # 11 points: none
+    assert len(projections(fresh_store, plan, parse_month("2006-03"))) == 0      # still 11 held by March
+    load_figures(fresh_store, plan, figures_file(tmp_path, monthly("crimes", "2006-03", [92]), "twelfth.csv"))
+    assert len(projections(fresh_store, plan, parse_month("2006-03"))) == 1      # the 12th point: projected
+
+
 def test_a_process_that_has_shifted_is_projected_from_its_new_level_and_said_so(tmp_path, fresh_store):
     # A year alternating 48, 52 (mean 50), then 9 months alternating 63, 67 (mean 65): the latest 9
     # points are a run above the whole series' mean (56.4), so the process has moved. Every moving
