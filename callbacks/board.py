@@ -106,8 +106,12 @@ def show_board(as_of, area):
     summary = html.P([html.Strong(f"{review.quarter_label} against {review.previous_label}, {plan.area_name(area)}: "),
                       f"{movement_counts_words(frame['movement'])}; {len(review.exceptions)} exceptions, "
                       f"{len(review.watch_list)} to watch."])
-    if review.asked_note:  # the month picked is in a quarter not yet over: say which quarter this is
-        summary = [summary, html.P(review.asked_note, id="board-asked-note", className="text-muted")]
+    asides = [review.asked_note]  # the month picked is in a quarter not yet over: say which quarter this is
+    if area != "force":  # the pack and the statement are the force's: said, so no one takes them for the district's
+        asides.append(f"The board pack and the quarterly statement are {plan.area_name('force')}'s, not "
+                     f"{plan.area_name(area)}'s.")
+    if any(asides):
+        summary = [summary, *(html.P(a, className="text-muted mb-1") for a in asides if a)]
     charts = service.chart(source, None, review.quarter_end, area)  # every measure's chart in one computation
     return (title, summary, movements_table(review, notes, area), exception_cards(review, notes, charts, plan, area),
             watch_list(review, area))

@@ -128,6 +128,9 @@ def test_the_board_page_shows_one_quarter_and_only_the_pickers_it_uses(browser, 
     # A quarter status that differs from the scorecard's says so on its row.
     savings = browser.find_element(By.XPATH, "//tr[contains(., 'Annual savings from the support services')]")
     assert "on the scorecard (year to date)" in savings.text
+    # A district's board says the pack and the statement are the force's, so no one takes them for its own.
+    open_page(browser, app_url + "/board?as_of=2009-03&area=medway")
+    wait_text(browser, "#board-summary", "The board pack and the quarterly statement are Kent Police's, not Medway's.")
     open_page(browser, app_url + "/areas")
     wait_for(browser, "#areas-grid .ag-row")
     assert not browser.find_element(By.ID, "area-col").is_displayed()
