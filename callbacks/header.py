@@ -117,7 +117,8 @@ def explain_bad_choices(search, default):
     raw = parse_qs((search or "").lstrip("?"))
     notes = []
     if "as_of" in raw and choices.get("as_of") not in set(service.months(source)):
-        notes.append(f"No figures for as_of={raw['as_of'][0]}: showing {uk_month(default)} instead.")
+        notes.append(f"No figures are held for the month asked for ({raw['as_of'][0]!r}): "
+                     f"showing {uk_month(default)} instead.")
     if "grain" in raw and "grain" not in choices:
         notes.append(f"Unknown period {raw['grain'][0]!r}: use one of "
                      f"{', '.join(f'{g} ({GRAIN_NAMES[g].lower()})' for g in GRAINS)}.")

@@ -176,7 +176,8 @@ def test_unknown_measure_gets_a_friendly_page(browser, app_url):
 def test_bad_url_parameter_is_explained_not_a_traceback(browser, app_url):
     open_page(browser, app_url + "/?as_of=2099-99&grain=fortnight&area=atlantis")
     wait_text(browser, "#header-note", "fortnight")
-    assert "Unknown area 'atlantis'" in browser.find_element(By.ID, "header-note").text
+    said = browser.find_element(By.ID, "header-note").text
+    assert "Unknown area 'atlantis'" in said and "No figures are held for the month asked for ('2099-99')" in said
     wait_for(browser, "#scorecard-grid .measure-row")
     assert console_errors(browser) == []
 
