@@ -19,7 +19,7 @@ import pandas as pd
 
 from metrics import store, workflow
 from metrics.engine import Engine
-from metrics.formats import fmt, records
+from metrics.formats import counted, fmt, records
 from metrics.periods import month_name
 from metrics.plan import Plan
 from metrics.vocabulary import term
@@ -39,6 +39,7 @@ class Digest:
     since: str                 # words: "load 12 (april.csv) on 3 December 2026"
     loads: pd.DataFrame        # the loads since then
     status_changes: pd.DataFrame
+    first_figures: pd.DataFrame  # measures and areas that had no figures before
     special_causes: pd.DataFrame
     revisions: pd.DataFrame
     actions_due: pd.DataFrame
@@ -91,9 +92,19 @@ def _compare(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     return now.merge(before[keep], on=["measure_id", "area"], how="left", suffixes=("", "_before"))
 
 
+def _held_before(joined: pd.DataFrame) -> pd.Series:
+    """Rows that had figures before the load: a status then (or a figure without one)."""
+    return joined["actual_before"].notna() | joined["rag_before"].isin(["red", "amber", "green"])
+
+
 def _status_changes(joined: pd.DataFrame) -> pd.DataFrame:
-    turned = joined[joined["rag"].isin(["red", "green"]) & (joined["rag"] != joined["rag_before"])]
+    # A measure's first figures are no turn from "No data": they are counted apart (first_figures).
+    turned = joined[joined["rag"].isin(["red", "green"]) & (joined["rag"] != joined["rag_before"]) & _held_before(joined)]
     return turned.sort_values(["rag", "sort_order", "area_order"], ascending=[False, True, True])
+
+
+def _first_figures(joined: pd.DataFrame) -> pd.DataFrame:
+    return joined[joined["actual"].notna() & ~_held_before(joined)]
 
 
 def _special_causes(joined: pd.DataFrame) -> pd.DataFrame:
@@ -128,7 +139,8 @@ def build_digest(conn, plan: Plan, since: str | None = None, today: dt.date | No
     joined = _compare(_status_over(figures_before(conn, load_id), plan), Engine(conn, plan).status(None, None, "all"))
     return Digest(
         since=f"load {load_id} ({first['file_name']}) on {pd.Timestamp(first['loaded_at']):%-d %B %Y}",
-        loads=loads, status_changes=_status_changes(joined), special_causes=_special_causes(joined),
+        loads=loads, status_changes=_status_changes(joined), first_figures=_first_figures(joined),
+        special_causes=_special_causes(joined),
         revisions=_revisions(conn, load_id, plan), actions_due=_actions_due(conn, today or dt.date.today()))
 
 
@@ -158,6 +170,10 @@ def lines(digest: Digest, plan: Plan) -> dict[str, list[str]]:
         when = pd.Timestamp(r.due_date)
         state = "overdue since" if r.overdue else "due"
         actions.append(f"{r.text} ({r.owner}): {state} {when:%-d %B %Y}.")
+    first = digest.first_figures
+    if not first.empty:  # one line, not a "turned red (was No data)" for each
+        changes.append(f"First figures for {counted(first['measure_id'].nunique(), 'measure')} "
+                       f"({counted(first['area'].nunique(), 'area')}): their statuses are on the scorecard.")
     return {"Measures that turned red or green": changes, "New special causes": causes,
             "Earlier months revised": revised, f"Actions due in the next {ACTIONS_DUE_WITHIN_DAYS} days or overdue": actions}
 

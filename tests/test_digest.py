@@ -44,10 +44,11 @@ def test_actions_due_within_a_fortnight_are_listed_and_later_ones_are_not(loaded
     assert len(items) == 1 and items[0].startswith("Review call handling staffing (Head of Control Room): due ")
 
 
-def test_since_the_first_load_nothing_turned_red_before_it_existed(loaded, small_plan):
+def test_since_the_first_load_a_measures_first_figures_are_one_line_not_a_turn_from_no_data(loaded, small_plan):
     made = digest.build_digest(loaded, small_plan, since="1")
-    assert list(made.status_changes["rag"]) == ["red"]
-    assert list(made.status_changes["rag_before"]) == ["no_data"]  # before any figures were loaded
+    assert made.status_changes.empty  # nothing was held before: no "turned Red (was No data)"
+    assert digest.lines(made, small_plan)["Measures that turned red or green"] == [
+        "First figures for 1 measure (1 area): their statuses are on the scorecard."]
 
 
 def test_an_unknown_load_or_a_bad_date_is_worded(loaded, small_plan):
