@@ -47,6 +47,8 @@ def facts(measure, row, plan, method: str | None = None) -> dbc.Card:
         ("Unit", UNIT_WORDS.get(measure.unit, measure.unit)),
         ("Judged on", f"{grain_words(row)} ({period_words(row)})"),
         ("Targets", target_words(measure, plan, row)),
+        # Milestones: every one, as the chart draws them, not only the one in force for this period.
+        *([("Milestones", target_words(measure, plan))] if len(measure.targets) > 1 else []),
         *([("Tolerance", tolerance_words(measure))] if measure.targets and measure.direction != "neutral" else []),
         ("Baseline", baseline),
         ("SPC rules fired", rule_words(row.spc_rules).capitalize() or (

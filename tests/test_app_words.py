@@ -51,4 +51,6 @@ def test_a_measure_with_no_target_shows_no_tolerance_on_its_page():
         return [dt.children for dt in facts(plan.measure(measure_id), row, plan).children.children.children[::2]]
 
     assert "Tolerance" not in shown("domestic_abuse_reported")   # no target, no good direction
+    milestones = [m for m in plan.measures if len(m.targets) > 1][0]
+    assert "Milestones" in shown(milestones.id) and "Milestones" not in shown("calls_999_10s")
     assert "Tolerance" in shown("calls_999_10s")
