@@ -108,13 +108,12 @@ def _own_grain_note(row) -> str | None:
 
 def compare(this_quarter: pd.DataFrame, last_quarter: pd.DataFrame, own_grain: pd.DataFrame | None = None) -> pd.DataFrame:
     """This quarter's rows with last quarter's status and actual, movement, exception and watch."""
-    last_quarter = last_quarter if "complete" in last_quarter else last_quarter.assign(complete=True)
     before = last_quarter[["measure_id", "area", "actual", "rag", "complete"]].rename(
         columns={"actual": "previous_quarter_actual", "rag": "previous_rag", "complete": "last_quarter_complete"})
     frame = this_quarter.merge(before, on=["measure_id", "area"], how="left")
-    for column, default in (("stable_value", None), ("stable_is_percent", None), ("complete", True)):
+    for column in ("stable_value", "stable_is_percent"):
         if column not in frame:
-            frame[column] = default
+            frame[column] = None
     rows = records(frame)
     frame["movement"] = [movement(r.rag, r.previous_rag, r.actual, r.previous_quarter_actual, r.direction,
                                   r.stable_value, r.stable_is_percent, r.complete is True and r.last_quarter_complete is True)
