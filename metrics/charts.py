@@ -10,9 +10,9 @@ from metrics.vocabulary import RULES as RULE_WORDS
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")
-from metrics.spc import seasonal_of  # noqa: E402,F401  (the CLI and app read the option here)
+from metrics.spc import MIN_POINTS, seasonal_of  # noqa: E402,F401  (the CLI and app read the option here)
 
-MIN_PHASE_POINTS = 12  # as spc.MIN_POINTS: fewer points in a phase and it cannot be judged
+MIN_PHASE_POINTS = MIN_POINTS  # fewer points in a phase and it cannot be judged
 
 SPC_COLOURS = {"improvement": "#0072b2", "concern": "#d55e00", "neutral": "#6a3d9a", "common": "#7f7f7f",
                "unjudged": "#7f7f7f"}
