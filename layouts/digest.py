@@ -23,7 +23,7 @@ def layout(since: str | None = None, **_query):
         return html.Div([html.H1("What changed", className="page-title"),
                          dbc.Alert(str(err)[:1].upper() + str(err)[1:] + ".", color="info", id="digest-empty")])
     sections = [html.Section([html.H2(title, className="section-title"),
-                              html.Ul([html.Li(item) for item in items] or [html.Li("None.", className="text-muted")])])
+                              html.Ul([html.Li(item) for item in items] or [html.Li("Nothing to report.", className="text-muted")])])
                 for title, items in digest.lines(made, plan).items()]
     return html.Div([
         html.H1(f"What changed since {made.since}", className="page-title"),

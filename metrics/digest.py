@@ -108,7 +108,8 @@ def _first_figures(joined: pd.DataFrame) -> pd.DataFrame:
 
 
 def _special_causes(joined: pd.DataFrame) -> pd.DataFrame:
-    new = joined["spc_variation"].isin(SPECIAL_CAUSES) & (joined["spc_variation"] != joined["spc_variation_before"])
+    new = (joined["spc_variation"].isin(SPECIAL_CAUSES) & (joined["spc_variation"] != joined["spc_variation_before"])
+           & _held_before(joined))  # first figures are counted apart, as for statuses
     return joined[new].sort_values(["sort_order", "area_order"])
 
 
@@ -181,7 +182,7 @@ def lines(digest: Digest, plan: Plan) -> dict[str, list[str]]:
 def to_html(digest: Digest, plan: Plan) -> str:
     sections = []
     for title, items in lines(digest, plan).items():
-        body = "".join(f"<li>{html.escape(i)}</li>" for i in items) or "<li>None.</li>"
+        body = "".join(f"<li>{html.escape(i)}</li>" for i in items) or "<li>Nothing to report.</li>"
         sections.append(f"<h2>{html.escape(title)}</h2><ul>{body}</ul>")
     loads = ", ".join(f"{html.escape(str(r.file_name))} ({int(r.rows_added)} added, {int(r.rows_revised)} revised)"
                       for r in records(digest.loads))
